@@ -1,0 +1,104 @@
+/**
+ * Public types of the library client. The query language is a small, Prisma-like subset; every
+ * name in it is checked against the model registry before SQL is built.
+ */
+import type { ModelRows } from '../models/types.js'
+
+export type Scalar = string | number | boolean | Date | null
+
+/** Comparison operators on one field. */
+export interface FieldFilter {
+  equals?: Scalar
+  not?: Scalar
+  in?: Scalar[]
+  notIn?: Scalar[]
+  lt?: Scalar
+  lte?: Scalar
+  gt?: Scalar
+  gte?: Scalar
+  /** Case-insensitive substring match (ILIKE with escaped wildcards). */
+  contains?: string
+  startsWith?: string
+}
+
+export type WhereInput<Row> = {
+  [K in keyof Row]?: Scalar | FieldFilter
+} & {
+  AND?: WhereInput<Row> | WhereInput<Row>[]
+  OR?: WhereInput<Row>[]
+  NOT?: WhereInput<Row> | WhereInput<Row>[]
+}
+
+export type SortOrder = 'asc' | 'desc'
+export type OrderByInput<Row> = { [K in keyof Row]?: SortOrder } | Array<{ [K in keyof Row]?: SortOrder }>
+export type SelectInput<Row> = { [K in keyof Row]?: boolean }
+
+export interface FindManyArgs<Row> {
+  where?: WhereInput<Row>
+  orderBy?: OrderByInput<Row>
+  /** Maximum rows; capped by the client at 10 000. */
+  take?: number
+  /**
+   * Keyset cursor: the values of the order-by fields (and the primary key) of the last row seen.
+   * Rows strictly after it in the requested order are returned (exclusive, unlike Prisma).
+   */
+  cursor?: Partial<Row>
+  select?: SelectInput<Row>
+}
+
+export interface FindUniqueArgs<Row> {
+  where: Partial<Row>
+  select?: SelectInput<Row>
+}
+
+export interface FindFirstArgs<Row> extends Omit<FindManyArgs<Row>, 'take' | 'cursor'> {}
+
+export interface CountArgs<Row> { where?: WhereInput<Row> }
+
+export interface CreateArgs<Row> { data: Partial<Row>; select?: SelectInput<Row> }
+export interface UpdateArgs<Row> { where: Partial<Row>; data: Partial<Row>; select?: SelectInput<Row> }
+export interface DeleteArgs<Row> { where: Partial<Row>; select?: SelectInput<Row> }
+
+/** Per-call cache options of `db.cached.<model>` (honoured by the cache issue; read-through for now). */
+export interface CacheCallOptions { ttl?: number; tags?: string[] }
+
+export interface ModelDelegate<Row> {
+  findMany (args?: FindManyArgs<Row> & CacheCallOptions): Promise<Row[]>
+  findUnique (args: FindUniqueArgs<Row> & CacheCallOptions): Promise<Row | null>
+  findFirst (args?: FindFirstArgs<Row> & CacheCallOptions): Promise<Row | null>
+  count (args?: CountArgs<Row> & CacheCallOptions): Promise<number>
+  create (args: CreateArgs<Row>): Promise<Row>
+  /** Returns null when no row matched. */
+  update (args: UpdateArgs<Row>): Promise<Row | null>
+  /** Returns null when no row matched. */
+  delete (args: DeleteArgs<Row>): Promise<Row | null>
+}
+
+export type ModelDelegates = { [M in keyof ModelRows]: ModelDelegate<ModelRows[M]> }
+
+/** One executed statement, emitted on the client's 'query' event (monitoring wraps this). */
+export interface QueryEvent {
+  sql: string
+  /** Node name: 'primary' or the replica's name ('replica0', …). */
+  node: string
+  durationMs: number
+  rowCount: number | null
+  error?: Error
+}
+
+export interface PoolOptions {
+  min: number
+  max: number
+  idleTimeoutMillis: number
+  connectionTimeoutMillis: number
+}
+
+export interface DatabaseConfig {
+  primaryUrl: string
+  readUrls: string[]
+  pool: PoolOptions
+  readStrategy: 'round-robin' | 'least-connections' | 'latency'
+  /** Per-statement timeout in ms applied on every connection (0 = none). */
+  statementTimeoutMillis: number
+  applicationName: string
+}
