@@ -56,5 +56,5 @@ export function gatewayError (code: ErrorCode, message?: string, details?: Recor
 
 export function isGatewayError (err: unknown): err is GatewayError {
   return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' &&
-    Object.hasOwn(errors, (err as { code: string }).code)
+    Object.hasOwn(errors, (err as unknown as { code: string }).code)
 }
