@@ -30,6 +30,8 @@ export interface ModelDef {
   readonly name: ModelName
   readonly table: string
   readonly primaryKey: string
+  /** Other unique keys (field names) that `findUnique`, `update` and `delete` may address a row by. */
+  readonly unique?: readonly (readonly string[])[]
   readonly fields: Readonly<Record<string, FieldDef>>
   readonly relations: Readonly<Record<string, RelationDef>>
   /** Materialized views and the like: reads only. */
@@ -54,6 +56,7 @@ export const models = {
     name: 'users',
     table: 'users',
     primaryKey: 'id',
+    unique: [['email']],
     fields: {
       id,
       email: { column: 'email', type: 'text' },
@@ -105,6 +108,7 @@ export const models = {
     name: 'applications',
     table: 'applications',
     primaryKey: 'id',
+    unique: [['userId', 'programId']],
     fields: {
       id,
       userId: { column: 'user_id', type: 'bigint' },
@@ -124,6 +128,7 @@ export const models = {
     name: 'recommendations',
     table: 'recommendations',
     primaryKey: 'id',
+    unique: [['applicationId', 'recommenderId']],
     fields: {
       id,
       applicationId: { column: 'application_id', type: 'bigint' },

@@ -1,0 +1,43 @@
+/**
+ * The app: plugins in tiers (resources → gateway services → routes), nothing else (STYLE §1–2).
+ * `src/server.ts` owns listen, shutdown and the logger choice.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { GatewayConfig } from './config/schema.js'
+import configPlugin from '../plugins/config.js'
+import errorsPlugin from '../plugins/errors.js'
+import postgresPlugin from '../plugins/postgres.js'
+import redisPlugin from '../plugins/redis.js'
+import dbPlugin from '../plugins/db.js'
+import adminAuthPlugin from '../plugins/admin-auth.js'
+import swaggerPlugin from '../plugins/swagger.js'
+import graphqlPlugin from '../schema/index.js'
+import usersRoutes from '../routes/users.js'
+import universitiesRoutes from '../routes/universities.js'
+import applicationsRoutes from '../routes/applications.js'
+import eventsRoutes from '../routes/events.js'
+import healthRoutes from '../routes/admin/health.js'
+
+export interface AppOptions { config: GatewayConfig }
+
+export async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+  // Tier 1: configuration and external resources.
+  await fastify.register(configPlugin, { config: opts.config })
+  await fastify.register(errorsPlugin)
+  await fastify.register(postgresPlugin)
+  await fastify.register(redisPlugin)
+  // Tier 2: the gateway's own services.
+  await fastify.register(dbPlugin)
+  await fastify.register(adminAuthPlugin)
+  await fastify.register(swaggerPlugin)
+  // Tier 3: routes.
+  await fastify.register(usersRoutes)
+  await fastify.register(universitiesRoutes)
+  await fastify.register(applicationsRoutes)
+  await fastify.register(eventsRoutes)
+  await fastify.register(graphqlPlugin)
+  await fastify.register(async (admin) => {
+    admin.addHook('onRequest', admin.verifyBearer(opts.config.ADMIN_TOKEN))
+    await admin.register(healthRoutes)
+  })
+}

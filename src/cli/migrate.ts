@@ -1,0 +1,20 @@
+/**
+ * `npm run db:migrate`: applies pending migrations to DATABASE_URL.
+ */
+import { gatewayError } from '../errors.js'
+import { maskConnectionString, migrate } from '../db/migrate.js'
+
+async function main (): Promise<void> {
+  const url = process.env.DATABASE_URL
+  if (url === undefined || url.trim() === '') {
+    throw gatewayError('GW_ERR_CONFIG', 'DATABASE_URL is not set: export DATABASE_URL=postgres://user@host:5432/db')
+  }
+  console.log(`migrating ${maskConnectionString(url)}`)
+  const { applied } = await migrate(url, { log: (msg) => console.log(msg) })
+  for (const name of applied) console.log(`  ${name}`)
+}
+
+main().catch((err: unknown) => {
+  console.error(`db:migrate failed: ${err instanceof Error ? err.message : String(err)}`)
+  process.exitCode = 1
+})

@@ -1,0 +1,40 @@
+/**
+ * Runs one statement on one node: the per-query type parsers, the 'query' event and the error
+ * mapping happen here and nowhere else, so every path (delegates, raw queries, transactions)
+ * behaves the same.
+ */
+import { performance } from 'node:perf_hooks'
+import type pg from 'pg'
+import type { ModelDef } from '../models/registry.js'
+import { gatewayTypes } from '../pools/type-parsers.js'
+import { toGatewayError } from './pg-errors.js'
+import type { QueryEvent } from './types.js'
+
+/** A pool or a checked-out client. */
+export interface Queryable {
+  query (config: pg.QueryConfig): Promise<pg.QueryResult>
+}
+
+export type QueryListener = (event: QueryEvent) => void
+
+export async function execute (
+  node: string,
+  target: Queryable,
+  text: string,
+  values: unknown[] | undefined,
+  onQuery: QueryListener,
+  model?: ModelDef
+): Promise<pg.QueryResult> {
+  const start = performance.now()
+  try {
+    // Per-query types: pools handed in by the caller may not carry the gateway's parsers.
+    const config: pg.QueryConfig = values === undefined ? { text, types: gatewayTypes } : { text, values, types: gatewayTypes }
+    const result = await target.query(config)
+    onQuery({ sql: text, node, durationMs: performance.now() - start, rowCount: result.rowCount })
+    return result
+  } catch (err) {
+    const mapped = toGatewayError(err, { model, node })
+    onQuery({ sql: text, node, durationMs: performance.now() - start, rowCount: null, error: mapped })
+    throw mapped
+  }
+}

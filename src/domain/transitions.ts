@@ -1,0 +1,24 @@
+/** Allowed status transitions; anything else is a 422 (GW_ERR_CONSTRAINT). */
+import { gatewayError } from '../errors.js'
+import type { ApplicationStatus, RecommendationStatus } from '../models/types.js'
+
+export const APPLICATION_TRANSITIONS: Record<ApplicationStatus, readonly ApplicationStatus[]> = {
+  draft: ['submitted'],
+  submitted: ['under_review', 'accepted', 'rejected'],
+  under_review: ['accepted', 'rejected'],
+  accepted: [],
+  rejected: []
+}
+
+export const RECOMMENDATION_TRANSITIONS: Record<RecommendationStatus, readonly RecommendationStatus[]> = {
+  requested: ['in_progress', 'submitted', 'declined'],
+  in_progress: ['submitted', 'declined'],
+  submitted: [],
+  declined: []
+}
+
+export function assertTransition<S extends string> (table: Record<S, readonly S[]>, what: string, from: S, to: S): void {
+  if (!table[from]?.includes(to)) {
+    throw gatewayError('GW_ERR_CONSTRAINT', `A ${what} cannot move from ${from} to ${to}`, { field: 'status', from, to })
+  }
+}

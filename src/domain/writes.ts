@@ -1,0 +1,148 @@
+/**
+ * Domain writes shared by REST and GraphQL. Each runs in one primary transaction together with its
+ * audit_logs row (and a notifications row for status changes), so a failed write leaves nothing.
+ */
+import type { ModelDelegates } from '../client/types.js'
+import type { Application, ApplicationStatus, Recommendation, RecommendationStatus, User, UserRole } from '../models/types.js'
+import { gatewayError } from '../errors.js'
+import { APPLICATION_TRANSITIONS, RECOMMENDATION_TRANSITIONS, assertTransition } from './transitions.js'
+
+export interface Tx extends ModelDelegates {
+  query (text: string, values?: unknown[]): Promise<{ rows: any[]; rowCount: number | null }>
+}
+
+/** What the domain needs from the client: a transaction on the primary. */
+export interface TransactionRunner {
+  transaction<T> (fn: (tx: Tx) => Promise<T>): Promise<T>
+}
+
+export interface Actor { id: number | null }
+
+export interface NewUser { email: string; name: string; role?: UserRole; isActive?: boolean }
+export interface UserPatch { email?: string; name?: string; role?: UserRole; isActive?: boolean }
+export interface NewApplication { userId: number; programId: number; status?: 'draft' | 'submitted' }
+export interface NewRecommendation { applicationId: number; recommenderId: number }
+export interface NewEvent { userId: number; kind: string; payload?: unknown; createdAt?: string }
+
+async function audit (tx: Tx, actor: Actor, action: string, entity: string, entityId: number, diff: unknown): Promise<void> {
+  await tx.auditLogs.create({ data: { actorId: actor.id, action, entity, entityId, diff } })
+}
+
+async function notify (tx: Tx, userId: number, kind: string, payload: unknown): Promise<void> {
+  await tx.notifications.create({ data: { userId, kind, payload } })
+}
+
+/** Only the fields that changed, as { field: [before, after] }. */
+function changes (before: object, after: object, fields: string[]): Record<string, [unknown, unknown]> {
+  const out: Record<string, [unknown, unknown]> = {}
+  for (const f of fields) {
+    const b = (before as Record<string, unknown>)[f]
+    const a = (after as Record<string, unknown>)[f]
+    if (String(b) !== String(a)) out[f] = [b, a]
+  }
+  return out
+}
+
+export function createWrites (db: TransactionRunner) {
+  return {
+    createUser (input: NewUser, actor: Actor): Promise<User> {
+      return db.transaction(async (tx) => {
+        const user = await tx.users.create({ data: { ...input, email: input.email.toLowerCase() } })
+        await audit(tx, actor, 'create', 'users', user.id, { after: user })
+        return user
+      })
+    },
+
+    updateUser (id: number, patch: UserPatch, actor: Actor): Promise<User | null> {
+      return db.transaction(async (tx) => {
+        const before = await lockRow<User>(tx, 'SELECT id, email, name, role, is_active AS "isActive" FROM users WHERE id = $1 FOR UPDATE', id)
+        if (!before) return null
+        const data = patch.email === undefined ? patch : { ...patch, email: patch.email.toLowerCase() }
+        const user = await tx.users.update({ where: { id }, data })
+        if (!user) return null
+        await audit(tx, actor, 'update', 'users', id, changes(before, user, Object.keys(data)))
+        return user
+      })
+    },
+
+    createApplication (input: NewApplication, actor: Actor): Promise<Application> {
+      return db.transaction(async (tx) => {
+        const status = input.status ?? 'draft'
+        const app = await tx.applications.create({
+          data: { ...input, status, submittedAt: status === 'submitted' ? new Date() : null }
+        })
+        await audit(tx, actor, 'create', 'applications', app.id, { after: app })
+        if (status === 'submitted') await notify(tx, app.userId, 'application.status_changed', { applicationId: app.id, from: null, to: status })
+        return app
+      })
+    },
+
+    updateApplication (id: number, patch: { status: ApplicationStatus }, actor: Actor): Promise<Application | null> {
+      return db.transaction(async (tx) => {
+        const before = await lockRow<Application>(tx, 'SELECT id, status, user_id AS "userId" FROM applications WHERE id = $1 FOR UPDATE', id)
+        if (!before) return null
+        if (before.status === patch.status) return tx.applications.findUnique({ where: { id } })
+        assertTransition(APPLICATION_TRANSITIONS, 'application', before.status, patch.status)
+        const data: Partial<Application> = { status: patch.status }
+        if (patch.status === 'submitted') data.submittedAt = new Date()
+        const app = await tx.applications.update({ where: { id }, data })
+        if (!app) return null
+        await audit(tx, actor, 'update', 'applications', id, { status: [before.status, app.status] })
+        await notify(tx, app.userId, 'application.status_changed', { applicationId: id, from: before.status, to: app.status })
+        return app
+      })
+    },
+
+    createRecommendation (input: NewRecommendation, actor: Actor): Promise<Recommendation> {
+      return db.transaction(async (tx) => {
+        const recommender = await tx.users.findUnique({ where: { id: input.recommenderId }, select: { id: true, role: true } })
+        if (!recommender) throw gatewayError('GW_ERR_CONSTRAINT', 'recommenderId does not reference an existing user', { field: 'recommenderId' })
+        if (recommender.role !== 'recommender') throw gatewayError('GW_ERR_CONSTRAINT', 'recommenderId must reference a user with role recommender', { field: 'recommenderId' })
+        const rec = await tx.recommendations.create({ data: { ...input, status: 'requested' } })
+        await audit(tx, actor, 'create', 'recommendations', rec.id, { after: rec })
+        await notify(tx, rec.recommenderId, 'recommendation.requested', { recommendationId: rec.id, applicationId: rec.applicationId })
+        return rec
+      })
+    },
+
+    updateRecommendation (id: number, patch: { status: RecommendationStatus }, actor: Actor): Promise<Recommendation | null> {
+      return db.transaction(async (tx) => {
+        const before = await lockRow<Recommendation & { studentId: number }>(tx,
+          'SELECT r.id, r.status, a.user_id AS "studentId" FROM recommendations r JOIN applications a ON a.id = r.application_id WHERE r.id = $1 FOR UPDATE OF r', id)
+        if (!before) return null
+        if (before.status === patch.status) return tx.recommendations.findUnique({ where: { id } })
+        assertTransition(RECOMMENDATION_TRANSITIONS, 'recommendation', before.status, patch.status)
+        const data: Partial<Recommendation> = { status: patch.status }
+        if (patch.status === 'submitted') data.submittedAt = new Date()
+        const rec = await tx.recommendations.update({ where: { id }, data })
+        if (!rec) return null
+        await audit(tx, actor, 'update', 'recommendations', id, { status: [before.status, rec.status] })
+        await notify(tx, before.studentId, 'recommendation.status_changed', { recommendationId: id, applicationId: rec.applicationId, from: before.status, to: rec.status })
+        return rec
+      })
+    },
+
+    /** Batch ingest in one statement; one audit row per batch keeps ingest cheap. */
+    recordEvents (events: NewEvent[], actor: Actor): Promise<number> {
+      return db.transaction(async (tx) => {
+        const res = await tx.query(
+          `INSERT INTO activity_events (user_id, kind, payload, created_at)
+           SELECT u, k, p, coalesce(c, now())
+             FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::timestamptz[]) AS t(u, k, p, c)
+           RETURNING id`,
+          [events.map((e) => e.userId), events.map((e) => e.kind), events.map((e) => JSON.stringify(e.payload ?? {})), events.map((e) => e.createdAt ?? null)]
+        )
+        const firstId = Number(res.rows[0]?.id ?? 0)
+        await audit(tx, actor, 'ingest', 'activity_events', firstId, { count: res.rowCount })
+        return res.rowCount ?? 0
+      })
+    }
+  }
+}
+
+export type DomainWrites = ReturnType<typeof createWrites>
+
+async function lockRow<T> (tx: Tx, sql: string, id: number): Promise<T | null> {
+  const res = await tx.query(sql, [id])
+  return (res.rows[0] as T | undefined) ?? null
+}

@@ -1,0 +1,112 @@
+/**
+ * Starting, stopping and cleaning up a PostgreSQL data folder with the embedded `pg_ctl`, as the
+ * right OS user. `pg_ctl -w` waits on the postmaster.pid status line, so it also works for hot
+ * standbys, which never log "ready to accept connections".
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { pgBinaries } from './binaries.js'
+import { asUser, type OsUser } from './os-user.js'
+
+export type StopMode = 'smart' | 'fast' | 'immediate'
+
+// English messages: callers match on them and put them in errors.
+const childEnv = (): NodeJS.ProcessEnv => ({ ...process.env, LC_MESSAGES: 'C' })
+
+export async function runPgCtl (args: string[], user: OsUser | undefined): Promise<string> {
+  const { pgCtl } = await pgBinaries()
+  return await new Promise((resolve, reject) => {
+    // cwd '/': the postgres user may not be able to reach ours. Paths passed in are absolute.
+    const child = spawn(pgCtl, args, { ...asUser(user), cwd: '/', env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
+    child.stderr.on('data', (chunk: Buffer) => { output += chunk.toString('utf8') })
+    child.once('error', reject)
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve(output)
+      else reject(new Error(`pg_ctl ${args.join(' ')} failed (${signal ?? `code ${String(code)}`}): ${output.trim()}`))
+    })
+  })
+}
+
+/** Last lines of a log file, for error messages. */
+export async function logTail (file: string, lines = 30): Promise<string> {
+  const text = await fs.readFile(file, 'utf8').catch(() => '')
+  return text.trimEnd().split('\n').slice(-lines).join('\n')
+}
+
+export async function pgCtlStart (dataDir: string, logFile: string, user: OsUser | undefined, timeoutSec = 60): Promise<void> {
+  try {
+    await runPgCtl(['-D', dataDir, '-l', logFile, '-w', '-t', String(timeoutSec), 'start'], user)
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n--- ${logFile} ---\n${await logTail(logFile)}`)
+  }
+}
+
+export async function pgCtlStop (dataDir: string, mode: StopMode, user: OsUser | undefined, timeoutSec = 60): Promise<void> {
+  if (postmasterPid(dataDir) === undefined) return
+  await runPgCtl(['-D', dataDir, '-m', mode, '-w', '-t', String(timeoutSec), 'stop'], user)
+}
+
+/** The postmaster's pid from `postmaster.pid`, if the file exists. */
+export function postmasterPid (dataDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export function isAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Whether `pid` is a live postgres process (not a recycled pid). */
+export function isPostgresProcess (pid: number): boolean {
+  if (!isAlive(pid)) return false
+  const cmdline = `/proc/${pid}/cmdline`
+  if (!existsSync('/proc/self/cmdline')) return true
+  try {
+    return readFileSync(cmdline, 'utf8').includes('postgres')
+  } catch {
+    return false
+  }
+}
+
+/**
+ * A `postmaster.pid` left by a killed run whose process is gone blocks the next start: remove it.
+ * Returns the pid when a postgres for this folder is still running.
+ */
+export function clearStalePostmasterPid (dataDir: string, log: (m: string) => void): number | undefined {
+  const pid = postmasterPid(dataDir)
+  if (pid === undefined) return undefined
+  if (isPostgresProcess(pid)) return pid
+  log(`removing stale ${path.join(dataDir, 'postmaster.pid')} (pid ${pid} is not running)`)
+  rmSync(path.join(dataDir, 'postmaster.pid'), { force: true })
+  return undefined
+}
+
+/**
+ * Synchronous immediate stop, for `exit` handlers where nothing async runs: pg_ctl if it can,
+ * SIGQUIT (postgres' immediate shutdown) to the postmaster otherwise.
+ */
+export function stopNowSync (dataDir: string, pgCtl: string, user: OsUser | undefined): void {
+  const pid = postmasterPid(dataDir)
+  if (pid === undefined || !isPostgresProcess(pid)) return
+  const res = spawnSync(pgCtl, ['-D', dataDir, '-m', 'immediate', '-w', '-t', '10', 'stop'], {
+    ...asUser(user), cwd: '/', env: childEnv(), stdio: 'ignore', timeout: 15_000
+  })
+  if (res.status === 0) return
+  try { process.kill(pid, 'SIGQUIT') } catch { /* already gone */ }
+  const until = Date.now() + 5000
+  while (isAlive(pid) && Date.now() < until) spawnSync('sleep', ['0.05'])
+  if (isAlive(pid)) try { process.kill(pid, 'SIGKILL') } catch { /* already gone */ }
+}
