@@ -1,7 +1,34 @@
+/**
+ * The GraphQL interface (SPEC §4): mercurius at /graphql (POST, and GET for queries), over the
+ * same client and domain functions as REST (STYLE §9). Depth is limited by mercurius' queryDepth,
+ * estimated cost (and the `first` range) by limits.ts before execution.
+ */
+import { readFileSync } from 'node:fs'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
+import mercurius from 'mercurius'
+import { createErrorFormatter, RequestRejected } from './errors.js'
+import { checkLimits } from './limits.js'
+import { loaders } from './loaders.js'
+import { resolvers } from './resolvers.js'
 
-/** Placeholder until the GraphQL layer lands (being written in schema/). */
-async function graphqlPlugin (_app: FastifyInstance) {}
+export const schemaText = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8')
 
-export default fp(graphqlPlugin, { name: 'gateway-graphql', dependencies: ['gateway-db'], fastify: '5.x' })
+async function graphqlPlugin (app: FastifyInstance) {
+  const { config } = app
+  await app.register(mercurius, {
+    schema: schemaText,
+    resolvers,
+    loaders,
+    path: '/graphql',
+    graphiql: config.NODE_ENV !== 'production',
+    queryDepth: config.GRAPHQL_MAX_DEPTH,
+    errorFormatter: createErrorFormatter(config.GRAPHQL_MAX_DEPTH)
+  })
+  app.graphql.addHook('preExecution', (schema, document, _ctx, variables) => {
+    const errors = checkLimits(schema, document, variables, config.GRAPHQL_MAX_COST)
+    if (errors.length > 0) throw new RequestRejected(errors)
+  })
+}
+
+export default fp(graphqlPlugin, { name: 'gateway-graphql', dependencies: ['gateway-config', 'gateway-db'], fastify: '5.x' })

@@ -2,6 +2,7 @@
  * The app: plugins in tiers (resources → gateway services → routes), nothing else (STYLE §1–2).
  * `src/server.ts` owns listen, shutdown and the logger choice.
  */
+import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { GatewayConfig } from './config/schema.js'
 import configPlugin from '../plugins/config.js'
@@ -20,7 +21,7 @@ import healthRoutes from '../routes/admin/health.js'
 
 export interface AppOptions { config: GatewayConfig }
 
-export async function app (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   // Tier 1: configuration and external resources.
   await fastify.register(configPlugin, { config: opts.config })
   await fastify.register(errorsPlugin)
@@ -41,3 +42,6 @@ export async function app (fastify: FastifyInstance, opts: AppOptions): Promise<
     await admin.register(healthRoutes)
   })
 }
+
+/** Not encapsulated, so the server and tests see the decorators (`db`, `writes`, `config`). */
+export const app = fp(gatewayApp, { name: 'gateway-app', fastify: '5.x' })

@@ -80,12 +80,17 @@ export function toGatewayError (err: unknown, ctx: ErrorContext = {}): GatewayEr
         : fields.length > 1 ? `${modelName} with the same ${fields.join(' and ')} already exists` : `${modelName} conflicts with an existing row`
       return codedError('GW_ERR_CONFLICT', message, { model: modelName, fields }, err)
     }
+    // 23001: PostgreSQL 18 reports ON DELETE RESTRICT as restrict_violation, older versions as 23503.
+    case '23001':
     case '23503': {
       const field = fieldOfColumn(model, keyColumns(e.detail)[0] ?? '')
-      const referencing = /still referenced from table "([^"]+)"/.exec(e.detail ?? '')
+      const referencing = /referenced from table "([^"]+)"/.exec(e.detail ?? '') ??
+        (/^update or delete on table .* on table "([^"]+)"/.exec(e.message))
       if (referencing) {
+        // On delete, pg's `table` is the referencing table; the row's own table is in the message.
+        const owner = ctx.model?.name ?? modelOfTable(/on table "([^"]+)"/.exec(e.message)?.[1])?.name ?? 'row'
         const from = modelOfTable(referencing[1])?.name ?? 'another table'
-        return codedError('GW_ERR_CONSTRAINT', `${modelName} is still referenced by ${from}`, { model: modelName, referencedBy: from }, err)
+        return codedError('GW_ERR_CONSTRAINT', `${owner} is still referenced by ${from}`, { model: owner, referencedBy: from }, err)
       }
       const target = /present in table "([^"]+)"/.exec(e.detail ?? '')
       const targetName = modelOfTable(target?.[1])?.name ?? 'referenced'
@@ -97,6 +102,8 @@ export function toGatewayError (err: unknown, ctx: ErrorContext = {}): GatewayEr
     }
     case '23514':
       return codedError('GW_ERR_CONSTRAINT', `${modelName} violates the check ${e.constraint ?? 'constraint'}`, { model: modelName, constraint: e.constraint }, err)
+    case '23000':
+      return codedError('GW_ERR_CONSTRAINT', `${modelName} violates an integrity constraint`, { model: modelName }, err)
     case '40001':
     case '40P01':
       return codedError('GW_ERR_CONFLICT', 'The transaction conflicted with a concurrent one; retry it', { retryable: true }, err)
@@ -109,10 +116,10 @@ export function toGatewayError (err: unknown, ctx: ErrorContext = {}): GatewayEr
 }
 
 /** A short, credential-free reason for health reports and logs. */
-export function failureReason (err: unknown): string {
-  const e = (isGatewayError(err) && err.cause instanceof Error ? err.cause : err) as PgLikeError
-  if (e instanceof Error) return connectionReason(e) ?? (isGatewayError(err) ? err.message : 'query failed')
-  return 'query failed'
+export function failureReason (err: unknown, node?: string): string {
+  const mapped = toGatewayError(err, { node })
+  const original = mapped.cause instanceof Error ? mapped.cause as PgLikeError : undefined
+  return (original && connectionReason(original)) ?? mapped.message
 }
 
 function connectionReason (e: PgLikeError): string | undefined {

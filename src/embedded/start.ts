@@ -135,9 +135,18 @@ export async function startEmbeddedPostgres (opts: EmbeddedOptions = {}): Promis
     if (pid !== undefined) try { process.kill(pid, 'SIGINT') } catch { /* already gone */ }
   }
   process.on('exit', onExit)
+  let stopping: Promise<void> | undefined
   const stop = async (): Promise<void> => {
-    process.removeListener('exit', onExit)
-    await server.stop()
+    stopping ??= (async () => {
+      process.removeListener('exit', onExit)
+      // server.stop() waits for an exit event that never comes if postgres is already gone.
+      if (clearStalePostmasterPid(pgDir, log) === undefined) return
+      let timer: NodeJS.Timeout | undefined
+      const tooSlow = new Promise<void>((resolve) => { timer = setTimeout(resolve, 30_000) })
+      await Promise.race([server.stop(), tooSlow.then(async () => await pgCtlStop(pgDir, 'immediate', osUser))])
+      clearTimeout(timer)
+    })()
+    await stopping
   }
 
   let created = false

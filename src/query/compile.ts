@@ -40,8 +40,7 @@ export function compileFindMany (model: ModelDef, raw?: unknown): CompiledQuery 
   const conditions = [compileWhere(model, a.where, params)]
   if (a.cursor !== undefined) conditions.push(cursorSql(model, terms, a.cursor, params))
   let text = `SELECT ${selectList(model, a.select)} FROM ${tableRef(model)}${whereClause(conditions)} ORDER BY ${orderSql(terms)}`
-  const take = resolveTake(a.take)
-  if (take !== undefined) text += ` LIMIT ${params.add(take)}`
+  text += ` LIMIT ${params.add(resolveTake(a.take))}`
   return { text, values: params.values }
 }
 
@@ -105,8 +104,9 @@ function whereClause (conditions: string[]): string {
   return real.length === 0 ? '' : ` WHERE ${real.join(' AND ')}`
 }
 
-function resolveTake (take: unknown): number | undefined {
-  if (take === undefined) return undefined
+/** No default page size, but never more than MAX_TAKE rows: an unbounded read is always a bug. */
+function resolveTake (take: unknown): number {
+  if (take === undefined) return MAX_TAKE
   if (typeof take !== 'number' || !Number.isSafeInteger(take) || take < 0) {
     throw invalid('take must be a non-negative integer', { argument: 'take' })
   }

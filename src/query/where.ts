@@ -39,7 +39,7 @@ function node (model: ModelDef, where: unknown, params: Params, depth: number): 
       const branches = list(value, 'OR').map((child) => joinAnd(node(model, child, params, depth + 1)))
       parts.push(branches.length === 0 ? 'FALSE' : `(${branches.join(' OR ')})`)
     } else if (key === 'NOT') {
-      const inner = list(value, 'NOT').flatMap((child) => node(model, child, params, depth + 1))
+      const inner = list(value, 'NOT').flatMap((child) => node(model, child, params, depth + 1)).filter((p) => p !== 'TRUE')
       if (inner.length > 0) parts.push(`NOT (${inner.join(' AND ')})`)
     } else {
       parts.push(...fieldCondition(model, key, value, params))
@@ -54,7 +54,8 @@ function list (value: unknown, key: string): unknown[] {
   throw invalid(`${key} must be an object or an array of objects`)
 }
 
-function joinAnd (parts: string[]): string {
+function joinAnd (all: string[]): string {
+  const parts = all.filter((p) => p !== 'TRUE')
   if (parts.length === 0) return 'TRUE'
   return parts.length === 1 ? parts[0] as string : `(${parts.join(' AND ')})`
 }

@@ -36,8 +36,23 @@ export async function buildTestApp (t: TestContext | undefined, opts: BuildOptio
   const fastify = Fastify(appOptions(config))
   await fastify.register(gatewayApp, { config })
   await fastify.ready()
-  t?.after(() => fastify.close())
+  const stack: Array<() => Promise<unknown> | unknown> = []
+  cleanups.set(fastify, stack)
+  // One after-hook: the test's own cleanups run newest first, then the app closes.
+  t?.after(async () => {
+    for (const fn of stack.reverse()) await fn()
+    await fastify.close()
+  })
   return fastify
+}
+
+const cleanups = new WeakMap<FastifyInstance, Array<() => Promise<unknown> | unknown>>()
+
+/** Registers a cleanup that runs (newest first) before the test's app is closed. */
+export function cleanup (app: FastifyInstance, fn: () => Promise<unknown> | unknown): void {
+  const stack = cleanups.get(app)
+  if (!stack) throw new Error('cleanup() needs an app built by buildTestApp(t)')
+  stack.push(fn)
 }
 
 export const adminHeaders = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` }

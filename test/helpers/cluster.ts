@@ -50,7 +50,9 @@ export const TEST_DATABASE = 'gateway_test'
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const defaultRoot = path.join(repoRoot, '.test-cluster')
 
-// Settings for every node (standbys copy them). Durability is off: test data is disposable.
+// Settings for every node (standbys copy them). fsync is off: test data is disposable.
+// synchronous_commit stays on (cheap without fsync): when off, pg_current_wal_lsn() right after a
+// commit can be behind that commit, which breaks LSN-based read-your-writes and replay waits.
 const nodeSettings = {
   listen_addresses: "'127.0.0.1'",
   unix_socket_directories: "''",
@@ -64,7 +66,6 @@ const nodeSettings = {
   hot_standby_feedback: 'on',
   wal_receiver_status_interval: "'1s'",
   fsync: 'off',
-  synchronous_commit: 'off',
   jit: 'off',
   shared_preload_libraries: "'pg_stat_statements'",
   log_min_messages: 'warning',
@@ -171,12 +172,12 @@ export function clusterFromInfo (info: ClusterInfo | string | undefined = proces
 
 // --- Ownership and cleanup: process-wide by nature (exit handlers), hence module state. ---
 
-interface Owned { info: ClusterInfo, pgCtl: string, osUser: OsUser | undefined }
+interface Owned { info: ClusterInfo }
 const owned = new Set<Owned>()
 let handlersInstalled = false
 
 function destroySync (c: Owned): void {
-  for (const node of [...c.info.nodes].reverse()) stopNowSync(node.dataDir, c.pgCtl, c.osUser)
+  stopNowSync(c.info.nodes.map((n) => n.dataDir))
   rmSync(c.info.baseDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
   owned.delete(c)
 }
@@ -201,7 +202,7 @@ function installExitHandlers (): void {
 }
 
 /** Removes folders under `.test-cluster/` left by killed runs, stopping their postgres first. */
-function removeStale (root: string, pgCtl: string, osUser: OsUser | undefined): void {
+function removeStale (root: string): void {
   let entries: string[]
   try { entries = readdirSync(root) } catch { return }
   for (const entry of entries) {
@@ -213,7 +214,7 @@ function removeStale (root: string, pgCtl: string, osUser: OsUser | undefined): 
     if (ownerPid === undefined && Date.now() - statSync(dir).mtimeMs < 60_000) continue
     let nodes: string[] = []
     try { nodes = readdirSync(dir) } catch {}
-    for (const node of nodes) stopNowSync(path.join(dir, node), pgCtl, osUser)
+    stopNowSync(nodes.map((node) => path.join(dir, node)))
     rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
   }
 }
@@ -231,7 +232,7 @@ export async function startCluster (opts: StartClusterOptions = {}): Promise<Clu
   const bins = await pgBinaries()
   const osUser = postgresOsUser()
   await ensureTraversable(bins.postgres, osUser, log)
-  if (opts.baseDir === undefined) removeStale(defaultRoot, bins.pgCtl, osUser)
+  if (opts.baseDir === undefined) removeStale(defaultRoot)
 
   const baseDir = path.resolve(opts.baseDir ?? path.join(defaultRoot, randomBytes(6).toString('hex')))
   await fs.mkdir(baseDir, { recursive: true })
@@ -253,10 +254,15 @@ export async function startCluster (opts: StartClusterOptions = {}): Promise<Clu
     }
   })
   const info: ClusterInfo = { baseDir, nodes }
-  const self: Owned = { info, pgCtl: bins.pgCtl, osUser }
+  const self: Owned = { info }
   owned.add(self)
   installExitHandlers()
 
+  let stepStart = Date.now()
+  const step = (what: string): void => {
+    log(`${what} in ${Date.now() - stepStart} ms`)
+    stepStart = Date.now()
+  }
   try {
     const primary = nodes[0] as NodeInfo
     const initLog: string[] = []
@@ -276,12 +282,14 @@ export async function startCluster (opts: StartClusterOptions = {}): Promise<Clu
     await embedded.initialise().catch((err: unknown) => {
       throw new Error(`initdb failed: ${err instanceof Error ? err.message : String(err)}\n${initLog.join('')}`)
     })
+    step('initdb')
     const settings = { ...nodeSettings, port: String(primary.port) }
     await fs.appendFile(path.join(primary.dataDir, 'postgresql.conf'),
       `\n# test cluster\n${Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`)
     await pgCtlStart(primary.dataDir, primary.logFile, osUser)
     const adminUrl = primary.url.replace(/\/[^/]*$/, '/postgres')
     await query(adminUrl, `CREATE DATABASE ${TEST_DATABASE}`)
+    step('primary started')
 
     const replicas = nodes.slice(1)
     await createStandbys({
@@ -293,10 +301,12 @@ export async function startCluster (opts: StartClusterOptions = {}): Promise<Clu
       standbys: replicas,
       osUser
     })
+    step('standbys copied')
     await Promise.all(replicas.map(async (r) => {
       await pgCtlStart(r.dataDir, r.logFile, osUser)
       await waitUntilStreaming(primary, r)
     }))
+    step('standbys streaming')
   } catch (err) {
     destroySync(self)
     throw err

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { buildTestApp } from '../helpers/app.js'
+import { buildTestApp, cleanup } from '../helpers/app.js'
 import { makeProgram, makeUser, removeUniversity, removeUsers } from '../helpers/fixtures.js'
 
 test('applications and recommendations: the whole flow, with audit and notifications', async (t) => {
@@ -8,7 +8,7 @@ test('applications and recommendations: the whole flow, with audit and notificat
   const student = await makeUser(app)
   const recommender = await makeUser(app, 'recommender')
   const { university, program } = await makeProgram(app)
-  t.after(async () => { await removeUsers(app, [student.id, recommender.id]); await removeUniversity(app, university.id) })
+  cleanup(app, async () => { await removeUsers(app, [student.id, recommender.id]); await removeUniversity(app, university.id) })
 
   const created = await app.inject({ method: 'POST', url: '/applications', payload: { userId: student.id, programId: program.id } })
   assert.equal(created.statusCode, 201, created.body)
@@ -67,7 +67,7 @@ test('applications and recommendations: the whole flow, with audit and notificat
 test('applications: constraint failures are 422 and 404s are coded', async (t) => {
   const app = await buildTestApp(t)
   const student = await makeUser(app)
-  t.after(() => removeUsers(app, [student.id]))
+  cleanup(app, () => removeUsers(app, [student.id]))
 
   const before = await app.db.query("SELECT count(*)::int AS n FROM audit_logs WHERE entity = 'applications'")
   const badFk = await app.inject({ method: 'POST', url: '/applications', payload: { userId: student.id, programId: 987654321 } })
@@ -96,7 +96,7 @@ test('applications: constraint failures are 422 and 404s are coded', async (t) =
 test('universities: list, search, detail with programs, stats', async (t) => {
   const app = await buildTestApp(t)
   const { university, program } = await makeProgram(app)
-  t.after(() => removeUniversity(app, university.id))
+  cleanup(app, () => removeUniversity(app, university.id))
 
   const list = await app.inject({ url: '/universities?limit=5' })
   assert.equal(list.statusCode, 200)
@@ -126,7 +126,7 @@ test('universities: list, search, detail with programs, stats', async (t) => {
 test('events: batch ingest and per-user listing', async (t) => {
   const app = await buildTestApp(t)
   const user = await makeUser(app)
-  t.after(() => removeUsers(app, [user.id]))
+  cleanup(app, () => removeUsers(app, [user.id]))
 
   const events = Array.from({ length: 25 }, (_, i) => ({ userId: user.id, kind: i % 2 ? 'page_view' : 'click', payload: { i } }))
   const res = await app.inject({ method: 'POST', url: '/events', payload: { events } })

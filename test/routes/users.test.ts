@@ -1,15 +1,16 @@
 import { test } from 'node:test'
+import type { InjectOptions } from 'fastify'
 import assert from 'node:assert/strict'
-import { buildTestApp, uniq } from '../helpers/app.js'
+import { buildTestApp, cleanup, uniq } from '../helpers/app.js'
 import { removeUsers } from '../helpers/fixtures.js'
 
 test('users: create, read, update, list', async (t) => {
   const app = await buildTestApp(t)
   const created: number[] = []
-  t.after(() => removeUsers(app, created))
+  cleanup(app, () => removeUsers(app, created))
 
   const email = `Ada-${uniq()}@Example.test`
-  const res = await app.inject({ method: 'POST', url: '/users', payload: { email, name: 'Ada', role: 'student' }, headers: { 'x-actor-id': '1' } })
+  const res = await app.inject({ method: 'POST' as const, url: '/users', payload: { email, name: 'Ada', role: 'student' }, headers: { 'x-actor-id': '1' } })
   assert.equal(res.statusCode, 201, res.body)
   const user = res.json()
   created.push(user.id)
@@ -48,17 +49,17 @@ test('users: keyset pagination walks pages without overlap', async (t) => {
 
 test('users: bad input is a 400 naming the field', async (t) => {
   const app = await buildTestApp(t)
-  const cases: Array<[string, Parameters<typeof app.inject>[0], string]> = [
+  const cases: Array<[string, InjectOptions, string]> = [
     ['id not a number', { url: '/users/abc' }, 'params.id'],
     ['id zero', { url: '/users/0' }, 'params.id'],
     ['limit too big', { url: '/users?limit=101' }, 'querystring.limit'],
     ['unknown query param', { url: '/users?sort=email' }, 'querystring.sort'],
-    ['unknown body field', { method: 'POST', url: '/users', payload: { email: `x-${uniq()}@e.test`, name: 'x', admin: true } }, 'body.admin'],
-    ['wrong type', { method: 'POST', url: '/users', payload: { email: `x-${uniq()}@e.test`, name: 'x', isActive: 'maybe' } }, 'body.isActive'],
-    ['bad email', { method: 'POST', url: '/users', payload: { email: 'not-an-email', name: 'x' } }, 'body.email'],
-    ['missing field', { method: 'POST', url: '/users', payload: { email: `x-${uniq()}@e.test` } }, 'body.name'],
-    ['unknown enum value', { method: 'POST', url: '/users', payload: { email: `x-${uniq()}@e.test`, name: 'x', role: 'superuser' } }, 'body.role'],
-    ['empty patch', { method: 'PATCH', url: '/users/1', payload: {} }, 'body']
+    ['unknown body field', { method: 'POST' as const, url: '/users', payload: { email: `x-${uniq()}@e.test`, name: 'x', admin: true } }, 'body.admin'],
+    ['wrong type', { method: 'POST' as const, url: '/users', payload: { email: `x-${uniq()}@e.test`, name: 'x', isActive: 'maybe' } }, 'body.isActive'],
+    ['bad email', { method: 'POST' as const, url: '/users', payload: { email: 'not-an-email', name: 'x' } }, 'body.email'],
+    ['missing field', { method: 'POST' as const, url: '/users', payload: { email: `x-${uniq()}@e.test` } }, 'body.name'],
+    ['unknown enum value', { method: 'POST' as const, url: '/users', payload: { email: `x-${uniq()}@e.test`, name: 'x', role: 'superuser' } }, 'body.role'],
+    ['empty patch', { method: 'PATCH' as const, url: '/users/1', payload: {} }, 'body']
   ]
   for (const [name, req, field] of cases) {
     const res = await app.inject(req)
@@ -89,7 +90,7 @@ test('users: malformed JSON, bad cursor and actor header are coded 400s', async 
 test('users: 404 for a missing user, 409 for a duplicate email', async (t) => {
   const app = await buildTestApp(t)
   const created: number[] = []
-  t.after(() => removeUsers(app, created))
+  cleanup(app, () => removeUsers(app, created))
 
   for (const url of ['/users/987654321', '/users/987654321/applications', '/users/987654321/notifications', '/users/987654321/events']) {
     const res = await app.inject({ url })
@@ -100,9 +101,9 @@ test('users: 404 for a missing user, 409 for a duplicate email', async (t) => {
   assert.equal(missingPatch.statusCode, 404)
 
   const email = `dup-${uniq()}@example.test`
-  const a = await app.inject({ method: 'POST', url: '/users', payload: { email, name: 'A' } })
+  const a = await app.inject({ method: 'POST' as const, url: '/users', payload: { email, name: 'A' } })
   created.push(a.json().id)
-  const b = await app.inject({ method: 'POST', url: '/users', payload: { email: email.toUpperCase(), name: 'B' } })
+  const b = await app.inject({ method: 'POST' as const, url: '/users', payload: { email: email.toUpperCase(), name: 'B' } })
   assert.equal(b.statusCode, 409, b.body)
   const body = b.json()
   assert.equal(body.code, 'GW_ERR_CONFLICT')
@@ -121,13 +122,13 @@ test('users: a write that fails mid-transaction leaves no row and no audit entry
       RETURN NEW;
     END $$`)
   await app.db.query('CREATE TRIGGER test_fail_audit BEFORE INSERT ON audit_logs FOR EACH ROW EXECUTE FUNCTION test_fail_audit()')
-  t.after(async () => {
+  cleanup(app, async () => {
     await app.db.query('DROP TRIGGER IF EXISTS test_fail_audit ON audit_logs')
     await app.db.query('DROP FUNCTION IF EXISTS test_fail_audit()')
   })
 
   const email = `atomic-${uniq()}@example.test`
-  const res = await app.inject({ method: 'POST', url: '/users', payload: { email, name: 'fail-the-audit' } })
+  const res = await app.inject({ method: 'POST' as const, url: '/users', payload: { email, name: 'fail-the-audit' } })
   assert.equal(res.statusCode, 500)
   assert.equal(res.json().code, 'GW_ERR_INTERNAL')
   assert.doesNotMatch(res.body, /injected|audit_logs|stack/i, '5xx messages are hidden')

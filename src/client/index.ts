@@ -1,0 +1,8 @@
+export { OptimizedDatabaseClient, type ClientEvents, type ClientOptions, type RawQueryOptions } from './optimized-database-client.js'
+export { RoundRobinRouter, type NodeName, type ReadRouter } from './read-router.js'
+export type { TransactionClient, TransactionOptions, IsolationLevel } from './transaction.js'
+export type { DatabaseHealth, NodeHealth } from './health.js'
+export type { ClientLogger } from './logger.js'
+export { createDelegates, createOperationHandler, OPERATIONS, WRITE_OPERATIONS, type OperationHandler, type OperationName, type StatementTarget } from './delegates.js'
+export { toGatewayError, codedError } from './pg-errors.js'
+export * from './types.js'

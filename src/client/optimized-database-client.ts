@@ -1,0 +1,152 @@
+/**
+ * The library client (SPEC §4): named pools, model delegates per consistency level, transactions,
+ * a raw query escape hatch, health. Framework-agnostic: the Fastify plugins only construct it.
+ *
+ * Events: 'query' (QueryEvent, one per statement run on behalf of a caller) and 'poolError'
+ * ({ node, error }: an idle connection failed; also logged).
+ */
+import { EventEmitter } from 'node:events'
+import type pg from 'pg'
+import { maskUrl } from '../config/database.js'
+import type { ModelDef } from '../models/registry.js'
+import { PoolRegistry, type ExternalPools } from '../pools/pool-registry.js'
+import { createDelegates, createOperationHandler, type OperationHandler } from './delegates.js'
+import { execute } from './executor.js'
+import { checkHealth, probeNode, type DatabaseHealth } from './health.js'
+import { defaultLogger, type ClientLogger } from './logger.js'
+import { codedError } from './pg-errors.js'
+import { RoundRobinRouter, type NodeName, type ReadRouter } from './read-router.js'
+import { runTransaction, type TransactionClient, type TransactionOptions } from './transaction.js'
+import type { DatabaseConfig, ModelDelegates, QueryEvent } from './types.js'
+
+export interface ClientOptions {
+  /** Pools owned by the caller; the client uses them and never ends them. */
+  pools?: ExternalPools
+  logger?: ClientLogger
+  /** Read node selection; round-robin over the replicas by default. */
+  readRouter?: ReadRouter
+}
+
+export interface RawQueryOptions {
+  /** 'primary' (default) or 'read' (the node the read router picks). */
+  target?: 'primary' | 'read'
+}
+
+export interface ClientEvents {
+  query: [QueryEvent]
+  poolError: [{ node: string; error: Error }]
+}
+
+export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
+  readonly config: DatabaseConfig
+  readonly pools: PoolRegistry
+  /** Reads and writes on the primary (read-your-writes). */
+  readonly primary: ModelDelegates
+  /** Reads on the node the read router picks; writes still go to the primary. */
+  readonly read: ModelDelegates
+  /**
+   * Reads through the cache. By design of the client issue this is a plain read-through to
+   * `read` for now: `ttl` and `tags` are accepted and ignored until the cache layer wraps
+   * `cachedHandler` (SPEC §9).
+   */
+  readonly cached: ModelDelegates
+  private readonly logger: ClientLogger
+  private router: ReadRouter
+  private closed = false
+
+  constructor (config: DatabaseConfig, options: ClientOptions = {}) {
+    super()
+    this.config = config
+    this.logger = options.logger ?? defaultLogger
+    const onPoolError = (node: string, error: Error): void => {
+      this.logger.error({ node, err: error.message }, 'idle database connection failed')
+      this.emit('poolError', { node, error })
+    }
+    this.pools = options.pools
+      ? PoolRegistry.fromPools(options.pools, onPoolError)
+      : PoolRegistry.fromConfig(config, onPoolError)
+    this.router = options.readRouter ?? new RoundRobinRouter(this.pools.replicas.map((r) => r.name))
+
+    const onPrimary = (q: { text: string; values: unknown[] }, model: ModelDef) => this.run('primary', q.text, q.values, model)
+    const onRead = (q: { text: string; values: unknown[] }, model: ModelDef) => this.run(this.router.pick(), q.text, q.values, model)
+    const primaryHandler = createOperationHandler({ read: onPrimary, write: onPrimary })
+    const readHandler = createOperationHandler({ read: onRead, write: onPrimary })
+    const cachedHandler: OperationHandler = (model, op, args) => readHandler(model, op, args)
+    this.primary = createDelegates(primaryHandler)
+    this.read = createDelegates(readHandler)
+    this.cached = createDelegates(cachedHandler)
+  }
+
+  /**
+   * Checks that the primary answers (failure → GW_ERR_DB_UNAVAILABLE); replicas that do not answer
+   * are logged, not fatal.
+   */
+  async connect (): Promise<void> {
+    this.assertOpen()
+    const [primary, ...replicas] = this.pools.all()
+    const result = await probeNode(primary!, this.config.pool.connectionTimeoutMillis + 1_000)
+    if (!result.up) {
+      this.logger.error({ node: 'primary', url: maskUrl(this.config.primaryUrl), reason: result.error }, 'primary database did not answer')
+      throw codedError('GW_ERR_DB_UNAVAILABLE', `Cannot reach the primary database: ${result.error ?? 'no answer'}`, { node: 'primary' })
+    }
+    await Promise.all(replicas.map(async (entry) => {
+      const r = await probeNode(entry, this.config.pool.connectionTimeoutMillis + 1_000)
+      if (!r.up) this.logger.warn({ node: entry.name, reason: r.error }, 'read replica did not answer')
+    }))
+  }
+
+  /** Ends the pools this client opened (never pools passed in). Idempotent. */
+  async close (): Promise<void> {
+    this.closed = true
+    await this.pools.close()
+  }
+
+  get isClosed (): boolean {
+    return this.closed
+  }
+
+  nodeNames (): NodeName[] {
+    return this.pools.names()
+  }
+
+  /** Replaces node selection for reads (the replica manager installs a health-aware router). */
+  useReadRouter (router: ReadRouter): void {
+    this.router = router
+  }
+
+  /** Raw SQL escape hatch; values are always bound parameters. Primary unless `target: 'read'`. */
+  query<R extends pg.QueryResultRow = any> (text: string, values?: unknown[], opts: RawQueryOptions = {}): Promise<pg.QueryResult<R>> {
+    const node = opts.target === 'read' ? this.router.pick() : 'primary'
+    return this.run(node, text, values) as Promise<pg.QueryResult<R>>
+  }
+
+  /** Runs `fn` in one transaction on one primary connection; rolls back if it throws. */
+  transaction<T> (fn: (tx: TransactionClient) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+    this.assertOpen()
+    return runTransaction(this.pools.primary, this.emitQuery, fn, opts)
+  }
+
+  getDatabaseHealth (timeoutMs?: number): Promise<DatabaseHealth> {
+    return checkHealth(this.pools.all(), timeoutMs)
+  }
+
+  private async run (node: NodeName, text: string, values: unknown[] | undefined, model?: ModelDef): Promise<pg.QueryResult> {
+    this.assertOpen()
+    const pool = this.pools.get(node)
+    if (!pool) throw codedError('GW_ERR_INTERNAL', `The read router picked an unknown node ${JSON.stringify(node)}`, { node })
+    return execute(node, pool, text, values, this.emitQuery, model)
+  }
+
+  /** Listener failures must not turn a successful query into a failed one. */
+  private readonly emitQuery = (event: QueryEvent): void => {
+    try {
+      this.emit('query', event)
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, "a 'query' event listener threw")
+    }
+  }
+
+  private assertOpen (): void {
+    if (this.closed) throw codedError('GW_ERR_DB_UNAVAILABLE', 'The database client is closed')
+  }
+}
