@@ -6,10 +6,10 @@
 import { gatewayError } from '../src/errors.js'
 import type { NewApplication, NewEvent, NewRecommendation, NewUser, UserPatch } from '../src/domain/writes.js'
 import type { UserRole } from '../src/models/types.js'
+import { MAX_EVENTS_PER_BATCH } from '../routes/events.js'
 
 export const MAX_PAGE_SIZE = 100
 export const DEFAULT_PAGE_SIZE = 20
-export const MAX_EVENTS_PER_BATCH = 1000
 
 /** ajv-formats' "email" (what REST validates with), so both interfaces accept the same addresses. */
 const EMAIL = /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i

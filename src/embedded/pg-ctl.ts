@@ -45,8 +45,10 @@ export async function pgCtlStart (dataDir: string, logFile: string, user: OsUser
   }
 }
 
+/** Stops the server of `dataDir` if one is running (a stale postmaster.pid counts as stopped). */
 export async function pgCtlStop (dataDir: string, mode: StopMode, user: OsUser | undefined, timeoutSec = 60): Promise<void> {
-  if (postmasterPid(dataDir) === undefined) return
+  const pid = postmasterPid(dataDir)
+  if (pid === undefined || !isPostgresProcess(pid)) return
   await runPgCtl(['-D', dataDir, '-m', mode, '-w', '-t', String(timeoutSec), 'stop'], user)
 }
 

@@ -121,4 +121,24 @@ describe('test cluster', () => {
     t.after(async () => { await again.end() })
     await eventually('the restarted replica to see the row', async () => await sees(again, id))
   })
+
+  test('replicas keep serving reads while the primary is down and stream again after it restarts', async (t) => {
+    const node = clusterFromInfo().primary
+    t.after(async () => { if (!node.isRunning()) await node.start() })
+    const { id } = await insertProbe(primary, 'before primary stop')
+    await waitForReplay(env.primaryUrl, env.replicaUrls)
+    await primary.end()
+
+    await node.stop('fast')
+    const readers = await Promise.all(env.replicaUrls.map(connect))
+    t.after(async () => { await Promise.all(readers.map(async (c) => await c.end())) })
+    for (const reader of readers) assert.equal(await sees(reader, id), true)
+
+    await node.start()
+    primary = await connect(env.primaryUrl)
+    const { rows } = await primary.query<{ state: string }>('SELECT state FROM pg_stat_replication')
+    assert.deepEqual(rows.map((r) => r.state), ['streaming', 'streaming'])
+    const after = await insertProbe(primary, 'after primary restart')
+    for (const reader of readers) await eventually('a replica to see a row written after the restart', async () => await sees(reader, after.id))
+  })
 })

@@ -65,10 +65,11 @@ const nodeSettings = {
   hot_standby: 'on',
   hot_standby_feedback: 'on',
   wal_receiver_status_interval: "'1s'",
+  // Standbys retry a lost primary every 5 s by default: too slow for fault tests that restart it.
+  wal_retrieve_retry_interval: "'500ms'",
   fsync: 'off',
   jit: 'off',
   shared_preload_libraries: "'pg_stat_statements'",
-  log_min_messages: 'warning',
   log_line_prefix: "'%m [%p] '"
 }
 
@@ -138,7 +139,8 @@ const isRunning = (node: NodeInfo): boolean => {
   return pid !== undefined && isAlive(pid)
 }
 
-function makeHandle (node: NodeInfo, primary: NodeInfo, osUser: OsUser | undefined): NodeHandle {
+function makeHandle (node: NodeInfo, nodes: readonly NodeInfo[], osUser: OsUser | undefined): NodeHandle {
+  const primary = nodes.find((n) => n.role === 'primary') ?? node
   return {
     ...node,
     isRunning: () => isRunning(node),
@@ -147,11 +149,14 @@ function makeHandle (node: NodeInfo, primary: NodeInfo, osUser: OsUser | undefin
     },
     async start () {
       await pgCtlStart(node.dataDir, node.logFile, osUser)
-      if (node.role === 'primary') {
-        await waitFor(`${node.name} to accept connections`, async () => (await query(node.url, 'SELECT 1')).length === 1)
-      } else if (isRunning(primary)) {
-        await waitUntilStreaming(primary, node)
+      if (node.role === 'replica') {
+        if (isRunning(primary)) await waitUntilStreaming(primary, node)
+        return
       }
+      await waitFor(`${node.name} to accept connections`, async () => (await query(node.url, 'SELECT 1')).length === 1)
+      // Running replicas reconnect by themselves; wait so the cluster is whole again.
+      await Promise.all(nodes.filter((n) => n.role === 'replica' && isRunning(n))
+        .map(async (r) => await waitUntilStreaming(primary, r)))
     }
   }
 }
@@ -164,8 +169,8 @@ export function clusterFromInfo (info: ClusterInfo | string | undefined = proces
   if (primary === undefined) throw new Error('TEST_CLUSTER_INFO has no primary')
   const osUser = postgresOsUser()
   return {
-    primary: makeHandle(primary, primary, osUser),
-    replicas: parsed.nodes.filter((n) => n.role === 'replica').map((n) => makeHandle(n, primary, osUser)),
+    primary: makeHandle(primary, parsed.nodes, osUser),
+    replicas: parsed.nodes.filter((n) => n.role === 'replica').map((n) => makeHandle(n, parsed.nodes, osUser)),
     info: parsed
   }
 }
@@ -176,10 +181,18 @@ interface Owned { info: ClusterInfo }
 const owned = new Set<Owned>()
 let handlersInstalled = false
 
+function removeSync (dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
+  } catch (err) {
+    console.error(`could not remove ${dir}: ${(err as Error).message}`)
+  }
+}
+
 function destroySync (c: Owned): void {
-  stopNowSync(c.info.nodes.map((n) => n.dataDir))
-  rmSync(c.info.baseDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
   owned.delete(c)
+  stopNowSync(c.info.nodes.map((n) => n.dataDir))
+  removeSync(c.info.baseDir)
 }
 
 function installExitHandlers (): void {
@@ -211,11 +224,15 @@ function removeStale (root: string): void {
     try { ownerPid = (JSON.parse(readFileSync(path.join(dir, 'owner.json'), 'utf8')) as { pid?: number }).pid } catch {}
     if (ownerPid !== undefined && isAlive(ownerPid)) continue
     // A folder without owner.json may be one another run is creating right now.
-    if (ownerPid === undefined && Date.now() - statSync(dir).mtimeMs < 60_000) continue
+    try {
+      if (ownerPid === undefined && Date.now() - statSync(dir).mtimeMs < 60_000) continue
+    } catch {
+      continue
+    }
     let nodes: string[] = []
     try { nodes = readdirSync(dir) } catch {}
     stopNowSync(nodes.map((node) => path.join(dir, node)))
-    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
+    removeSync(dir)
   }
 }
 
@@ -292,15 +309,17 @@ export async function startCluster (opts: StartClusterOptions = {}): Promise<Clu
     step('primary started')
 
     const replicas = nodes.slice(1)
-    await createStandbys({
-      primaryUrl: adminUrl,
-      primaryDataDir: primary.dataDir,
-      primaryPort: primary.port,
-      user: 'postgres',
-      password,
-      standbys: replicas,
-      osUser
-    })
+    if (replicas.length > 0) {
+      await createStandbys({
+        primaryUrl: adminUrl,
+        primaryDataDir: primary.dataDir,
+        primaryPort: primary.port,
+        user: 'postgres',
+        password,
+        standbys: replicas,
+        osUser
+      })
+    }
     step('standbys copied')
     await Promise.all(replicas.map(async (r) => {
       await pgCtlStart(r.dataDir, r.logFile, osUser)
@@ -314,8 +333,8 @@ export async function startCluster (opts: StartClusterOptions = {}): Promise<Clu
 
   const primary = nodes[0] as NodeInfo
   return {
-    primary: makeHandle(primary, primary, osUser),
-    replicas: nodes.slice(1).map((n) => makeHandle(n, primary, osUser)),
+    primary: makeHandle(primary, nodes, osUser),
+    replicas: nodes.slice(1).map((n) => makeHandle(n, nodes, osUser)),
     info,
     async stop () {
       if (!owned.has(self)) return

@@ -1,8 +1,8 @@
-import { test, type TestContext } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { FastifyInstance } from 'fastify'
 import { buildSchema, parse } from 'graphql'
-import { buildTestApp, uniq } from '../helpers/app.js'
+import { buildTestApp, cleanup, uniq } from '../helpers/app.js'
 import { makeProgram, makeUser, removeUniversity, removeUsers } from '../helpers/fixtures.js'
 import { encodeCursor } from '../../src/domain/cursor.js'
 import type { QueryEvent } from '../../src/client/types.js'
@@ -17,23 +17,6 @@ async function gql (app: FastifyInstance, query: string, variables?: Record<stri
   const res = await app.inject({ method: 'POST', url: '/graphql', payload: { query, variables }, headers })
   const body = res.json()
   return { statusCode: res.statusCode, data: body.data, errors: body.errors, raw: res.body }
-}
-
-/**
- * The app, closed after the test's own clean-up (t.after hooks run in registration order, so a
- * clean-up registered after buildTestApp's close would meet a closed client).
- */
-async function setup (t: TestContext, env?: Record<string, string>) {
-  const app = await buildTestApp(undefined, env ? { env } : {})
-  const cleanups: Array<() => Promise<void>> = []
-  t.after(async () => {
-    try {
-      for (const fn of cleanups.reverse()) await fn()
-    } finally {
-      await app.close()
-    }
-  })
-  return { app, cleanup: (fn: () => Promise<void>) => { cleanups.push(fn) } }
 }
 
 /** Statements the client ran while `fn` ran (one 'query' event per statement). */
@@ -53,11 +36,11 @@ function assertNoLeak (raw: string) {
 }
 
 test('graphql: every root query', async (t) => {
-  const { app, cleanup } = await setup(t)
+  const app = await buildTestApp(t)
   const student = await makeUser(app)
   const recommender = await makeUser(app, 'recommender')
   const { university, program } = await makeProgram(app)
-  cleanup(async () => { await removeUsers(app, [student.id, recommender.id]); await removeUniversity(app, university.id) })
+  cleanup(app, async () => { await removeUsers(app, [student.id, recommender.id]); await removeUniversity(app, university.id) })
   const application = await app.writes.createApplication({ userId: student.id, programId: program.id, status: 'submitted' }, { id: null })
   await app.writes.createRecommendation({ applicationId: application.id, recommenderId: recommender.id }, { id: null })
   await app.db.query('REFRESH MATERIALIZED VIEW university_application_stats')
@@ -107,13 +90,13 @@ test('graphql: every root query', async (t) => {
 })
 
 test('graphql: nested relations are batched — the statement count does not grow with the parents', async (t) => {
-  const { app, cleanup } = await setup(t, { CACHE_ENABLED: 'false' })
+  const app = await buildTestApp(t, { env: { CACHE_ENABLED: 'false' } })
   const recommender = await makeUser(app, 'recommender')
   const a = await makeProgram(app)
   const b = await makeProgram(app)
   const students: User[] = []
   for (let i = 0; i < 25; i++) students.push(await makeUser(app))
-  cleanup(async () => { await removeUsers(app, [recommender.id, ...students.map((s) => s.id)]); await removeUniversity(app, a.university.id); await removeUniversity(app, b.university.id) })
+  cleanup(app, async () => { await removeUsers(app, [recommender.id, ...students.map((s) => s.id)]); await removeUniversity(app, a.university.id); await removeUniversity(app, b.university.id) })
   for (const [i, s] of students.entries()) {
     const created = await app.writes.createApplication({ userId: s.id, programId: (i % 2 === 0 ? a : b).program.id }, { id: null })
     await app.writes.createRecommendation({ applicationId: created.id, recommenderId: recommender.id }, { id: null })
@@ -141,10 +124,10 @@ test('graphql: nested relations are batched — the statement count does not gro
 })
 
 test('graphql: nested pages are exact per parent and follow their cursor', async (t) => {
-  const { app, cleanup } = await setup(t)
+  const app = await buildTestApp(t)
   const [s1, s2] = [await makeUser(app), await makeUser(app)]
   const progs = [await makeProgram(app), await makeProgram(app), await makeProgram(app)]
-  cleanup(async () => { await removeUsers(app, [s1!.id, s2!.id]); for (const p of progs) await removeUniversity(app, p.university.id) })
+  cleanup(app, async () => { await removeUsers(app, [s1!.id, s2!.id]); for (const p of progs) await removeUniversity(app, p.university.id) })
   const apps = []
   for (const p of progs) apps.push(await app.writes.createApplication({ userId: s1!.id, programId: p.program.id, status: 'submitted' }, { id: null }))
   await app.writes.createApplication({ userId: s2!.id, programId: progs[0]!.program.id }, { id: null })
@@ -168,10 +151,10 @@ test('graphql: nested pages are exact per parent and follow their cursor', async
 })
 
 test('graphql: mutations call the domain writes, with coded errors', async (t) => {
-  const { app, cleanup } = await setup(t)
+  const app = await buildTestApp(t)
   const ids: number[] = []
   const { university, program } = await makeProgram(app)
-  cleanup(async () => { await removeUsers(app, ids); await removeUniversity(app, university.id) })
+  cleanup(app, async () => { await removeUsers(app, ids); await removeUniversity(app, university.id) })
   const email = `Gq-${uniq()}@Example.test`
 
   const createUser = 'mutation ($input: CreateUserInput!) { createUser(input: $input) { id email role } }'
@@ -191,6 +174,8 @@ test('graphql: mutations call the domain writes, with coded errors', async (t) =
   assert.deepEqual(dup.errors?.[0]?.path, ['createUser'])
   assertNoLeak(dup.raw)
 
+  const badActor = await gql(app, createUser, { input: { email: `a-${uniq()}@x.test`, name: 'A' } }, { 'x-actor-id': 'abc' })
+  assert.equal(badActor.errors?.[0]?.extensions.details?.field, 'headers.x-actor-id')
   const badEmail = await gql(app, createUser, { input: { email: 'not-an-email', name: 'X' } })
   assert.equal(badEmail.errors?.[0]?.extensions.code, 'GW_ERR_VALIDATION')
   assert.equal(badEmail.errors?.[0]?.extensions.details?.field, 'input.email')
@@ -252,7 +237,7 @@ test('graphql: mutations call the domain writes, with coded errors', async (t) =
 })
 
 test('graphql: bad requests are 400 with a code, never internals', async (t) => {
-  const { app } = await setup(t)
+  const app = await buildTestApp(t)
   for (const [query, code] of [
     ['{ users(first: 2', 'GW_ERR_VALIDATION'],
     ['{ nope }', 'GW_ERR_VALIDATION'],
@@ -272,7 +257,7 @@ test('graphql: bad requests are 400 with a code, never internals', async (t) => 
 })
 
 test('graphql: depth and cost limits reject abusive queries', async (t) => {
-  const { app } = await setup(t, { GRAPHQL_MAX_DEPTH: '6', GRAPHQL_MAX_COST: '1000' })
+  const app = await buildTestApp(t, { env: { GRAPHQL_MAX_DEPTH: '6', GRAPHQL_MAX_COST: '1000' } })
   const deep = await gql(app, '{ applications { items { user { applications { items { user { applications { items { id } } } } } } } } }')
   assert.equal(deep.statusCode, 400, deep.raw)
   assert.equal(deep.errors?.[0]?.extensions.code, 'GW_ERR_GRAPHQL_TOO_COMPLEX')
@@ -286,6 +271,13 @@ test('graphql: depth and cost limits reject abusive queries', async (t) => {
   const allowed = await gql(app, costly, { n: 10 }) // 10 + 100 + 100
   assert.equal(allowed.statusCode, 200, allowed.raw)
   assert.equal(allowed.errors, undefined)
+})
+
+test('graphql: GraphiQL is served outside production only', async (t) => {
+  const dev = await buildTestApp(t)
+  assert.equal((await dev.inject({ url: '/graphiql' })).statusCode, 200)
+  const prod = await buildTestApp(t, { env: { NODE_ENV: 'production' } })
+  assert.equal((await prod.inject({ url: '/graphiql' })).statusCode, 404)
 })
 
 test('graphql: cost estimation (unit)', () => {
