@@ -1,6 +1,9 @@
 -- Core domain tables. Column names, nullability and defaults mirror src/models/registry.ts.
 -- Enumerations are CHECK constraints on text rather than enum types: adding a value later is a
 -- constraint swap, not an ALTER TYPE that cannot run inside a transaction on older servers.
+-- Timestamps are timestamptz(3): JavaScript dates carry milliseconds, and a keyset cursor built
+-- from a returned row must compare equal to the stored value, or rows sharing a millisecond are
+-- skipped (regression test: "events: batch ingest and per-user listing").
 
 CREATE FUNCTION gateway_set_updated_at() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -17,8 +20,8 @@ CREATE TABLE users (
   name       text NOT NULL,
   role       text NOT NULL DEFAULT 'student',
   is_active  boolean NOT NULL DEFAULT true,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  updated_at timestamptz NOT NULL DEFAULT now(),
+  created_at timestamptz(3) NOT NULL DEFAULT now(),
+  updated_at timestamptz(3) NOT NULL DEFAULT now(),
   CONSTRAINT users_email_key UNIQUE (email),
   CONSTRAINT users_role_check CHECK (role IN ('student', 'recommender', 'admin'))
 );
@@ -45,9 +48,9 @@ CREATE TABLE applications (
   user_id      bigint NOT NULL REFERENCES users (id) ON DELETE RESTRICT,
   program_id   bigint NOT NULL REFERENCES programs (id) ON DELETE RESTRICT,
   status       text NOT NULL DEFAULT 'draft',
-  submitted_at timestamptz,
-  created_at   timestamptz NOT NULL DEFAULT now(),
-  updated_at   timestamptz NOT NULL DEFAULT now(),
+  submitted_at timestamptz(3),
+  created_at   timestamptz(3) NOT NULL DEFAULT now(),
+  updated_at   timestamptz(3) NOT NULL DEFAULT now(),
   CONSTRAINT applications_user_id_program_id_key UNIQUE (user_id, program_id),
   CONSTRAINT applications_status_check
     CHECK (status IN ('draft', 'submitted', 'under_review', 'accepted', 'rejected'))
@@ -58,8 +61,8 @@ CREATE TABLE recommendations (
   application_id bigint NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
   recommender_id bigint NOT NULL REFERENCES users (id) ON DELETE RESTRICT,
   status         text NOT NULL DEFAULT 'requested',
-  requested_at   timestamptz NOT NULL DEFAULT now(),
-  submitted_at   timestamptz,
+  requested_at   timestamptz(3) NOT NULL DEFAULT now(),
+  submitted_at   timestamptz(3),
   CONSTRAINT recommendations_application_id_recommender_id_key UNIQUE (application_id, recommender_id),
   CONSTRAINT recommendations_status_check
     CHECK (status IN ('requested', 'in_progress', 'submitted', 'declined'))

@@ -12,8 +12,8 @@ CREATE TABLE notifications (
   user_id    bigint NOT NULL REFERENCES users (id) ON DELETE RESTRICT,
   kind       text NOT NULL,
   payload    jsonb NOT NULL DEFAULT '{}'::jsonb,
-  read_at    timestamptz,
-  created_at timestamptz NOT NULL DEFAULT now(),
+  read_at    timestamptz(3),
+  created_at timestamptz(3) NOT NULL DEFAULT now(),
   PRIMARY KEY (id, created_at)
 ) PARTITION BY RANGE (created_at);
 
@@ -26,7 +26,7 @@ CREATE TABLE audit_logs (
   entity     text NOT NULL,
   entity_id  bigint NOT NULL,
   diff       jsonb NOT NULL DEFAULT '{}'::jsonb,
-  created_at timestamptz NOT NULL DEFAULT now(),
+  created_at timestamptz(3) NOT NULL DEFAULT now(),
   PRIMARY KEY (id, created_at)
 ) PARTITION BY RANGE (created_at);
 
@@ -53,7 +53,7 @@ CREATE TABLE activity_events (
   user_id    bigint NOT NULL,
   kind       text NOT NULL,
   payload    jsonb NOT NULL DEFAULT '{}'::jsonb,
-  created_at timestamptz NOT NULL DEFAULT now(),
+  created_at timestamptz(3) NOT NULL DEFAULT now(),
   PRIMARY KEY (id, user_id)
 ) PARTITION BY HASH (user_id);
 

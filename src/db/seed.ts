@@ -42,11 +42,16 @@ const CHUNK_ROWS = 50_000
 const YEAR_MONTHS = 12
 const EVENT_WINDOW_DAYS = 90
 
-export const SEED_TABLES: readonly SeedTable[] = [
+/** Tables with foreign keys between them, loaded in this order on one connection. */
+const RELATIONAL_TABLES: readonly SeedTable[] = [
   models.users.table, models.universities.table, models.programs.table, models.applications.table,
-  models.recommendations.table, models.notifications.table, models.auditLogs.table,
-  models.activityEvents.table
+  models.recommendations.table
 ]
+/** Log-like tables: need only users to exist, so they load on a second connection meanwhile. */
+const EVENT_TABLES: readonly SeedTable[] = [
+  models.notifications.table, models.auditLogs.table, models.activityEvents.table
+]
+export const SEED_TABLES: readonly SeedTable[] = [...RELATIONAL_TABLES, ...EVENT_TABLES]
 
 export interface SeedPlan {
   counts: Record<SeedTable, number>
@@ -137,7 +142,8 @@ export async function seed (connectionString: string, opts: SeedOptions): Promis
         await client.query(sql, step(lo, hi))
         bar?.increment(hi - lo + 1, { table })
       }
-      log(`${table}: ${counts[table]} rows in ${Date.now() - tableStarted} ms`)
+      // A log line would tear the progress bar apart; the bar already shows the progress.
+      if (bar === undefined) log(`${table}: ${counts[table]} rows in ${Date.now() - tableStarted} ms`)
     }
   }
 
@@ -154,12 +160,9 @@ export async function seed (connectionString: string, opts: SeedOptions): Promis
     }
     log(`seeding ${totalRows} rows at scale ${opts.scale} (anchor ${anchor.toISOString()})`)
     bar?.start(totalRows, 0, { table: '' })
-    await load(main, ['users', 'universities', 'programs'])
+    await load(main, RELATIONAL_TABLES.slice(0, 3))
     // Two independent chains on two connections: the server gets one busy backend per core.
-    await Promise.all([
-      load(main, ['applications', 'recommendations']),
-      load(second, ['notifications', 'audit_logs', 'activity_events'])
-    ])
+    await Promise.all([load(main, RELATIONAL_TABLES.slice(3)), load(second, EVENT_TABLES)])
     bar?.stop()
 
     const finishing = Date.now()
@@ -171,9 +174,9 @@ export async function seed (connectionString: string, opts: SeedOptions): Promis
     // VACUUM as well as ANALYZE: it sets hint bits and the visibility map once, here, instead of
     // on the first reads, and lets index-only scans skip the heap.
     await Promise.all([
-      main.query(`VACUUM (ANALYZE) ${SEED_TABLES.slice(0, 5).map(ident).join(', ')}`)
+      main.query(`VACUUM (ANALYZE) ${RELATIONAL_TABLES.map(ident).join(', ')}`)
         .then(async () => await main.query(`REFRESH MATERIALIZED VIEW ${ident(models.universityApplicationStats.table)}`)),
-      second.query(`VACUUM (ANALYZE) ${SEED_TABLES.slice(5).map(ident).join(', ')}`)
+      second.query(`VACUUM (ANALYZE) ${EVENT_TABLES.map(ident).join(', ')}`)
     ])
     log(`sequences, vacuum, analyze and refresh in ${Date.now() - finishing} ms`)
   } finally {

@@ -122,9 +122,19 @@ export function createWrites (db: TransactionRunner) {
       })
     },
 
-    /** Batch ingest in one statement; one audit row per batch keeps ingest cheap. */
+    /**
+     * Batch ingest in one statement; one audit row per batch keeps ingest cheap. activity_events
+     * has no foreign key (ingest speed), so unknown users are checked here, once per batch.
+     */
     recordEvents (events: NewEvent[], actor: Actor): Promise<number> {
       return db.transaction(async (tx) => {
+        const userIds = [...new Set(events.map((e) => e.userId))]
+        const missing = await tx.query(
+          'SELECT array_agg(u) AS ids FROM unnest($1::bigint[]) AS u WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = u)', [userIds])
+        const ids = missing.rows[0]?.ids as number[] | null
+        if (ids && ids.length > 0) {
+          throw gatewayError('GW_ERR_CONSTRAINT', `userId does not reference an existing user: ${ids.slice(0, 10).join(', ')}`, { field: 'userId', missing: ids.slice(0, 100) })
+        }
         const res = await tx.query(
           `INSERT INTO activity_events (user_id, kind, payload, created_at)
            SELECT u, k, p, coalesce(c, now())

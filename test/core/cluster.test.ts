@@ -51,8 +51,11 @@ describe('test cluster', () => {
   })
 
   after(async () => {
-    await primary.query(`DROP TABLE IF EXISTS ${PROBE}`)
     await Promise.all([primary, ...replicas].map(async (c) => await c.end().catch(() => {})))
+    // A fresh connection: a failed primary-restart test may have left `primary` closed.
+    const cleanup = await connect(env.primaryUrl)
+    await cleanup.query(`DROP TABLE IF EXISTS ${PROBE}`)
+    await cleanup.end()
   })
 
   test('has two replicas in recovery, streaming from the primary', async () => {
