@@ -4,9 +4,8 @@
  */
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { OptimizedDatabaseClient, createDatabaseConfig } from '../src/index.js'
-import { replicaNames } from '../src/pools/config.js'
-import { splitUrls } from '../src/config/load.js'
+import { OptimizedDatabaseClient } from '../src/index.js'
+import { databaseConfigFrom, replicaEntries } from '../src/config/database-from-gateway.js'
 import { createWrites, type DomainWrites } from '../src/domain/writes.js'
 
 declare module 'fastify' {
@@ -17,22 +16,12 @@ declare module 'fastify' {
 }
 
 async function dbPlugin (app: FastifyInstance) {
-  const { config } = app
-  const dbConfig = createDatabaseConfig({
-    url: config.DATABASE_URL,
-    readUrls: splitUrls(config.DATABASE_READ_URLS),
-    poolMin: config.DB_POOL_MIN,
-    poolMax: config.DB_POOL_MAX,
-    idleTimeoutMillis: config.DB_POOL_IDLE_TIMEOUT,
-    connectionTimeoutMillis: config.DB_POOL_CONNECTION_TIMEOUT,
-    readStrategy: config.DB_READ_STRATEGY,
-    statementTimeoutMillis: config.DB_STATEMENT_TIMEOUT
-  })
+  const dbConfig = databaseConfigFrom(app.config)
   const pg = app.pg as unknown as Record<string, { pool: import('pg').Pool }>
   const client = new OptimizedDatabaseClient(dbConfig, {
     pools: {
       primary: pg.primary!.pool,
-      replicas: replicaNames(config).map(([name]) => ({ name, pool: pg[name]!.pool }))
+      replicas: replicaEntries(dbConfig).map(([name]) => ({ name, pool: pg[name]!.pool }))
     },
     logger: app.log
   })

@@ -5,14 +5,14 @@
 import fp from 'fastify-plugin'
 import fastifyPostgres from '@fastify/postgres'
 import type { FastifyInstance } from 'fastify'
-import { poolConfigFor, replicaNames } from '../src/pools/config.js'
+import { poolOptions } from '../src/pools/index.js'
+import { databaseConfigFrom, replicaEntries } from '../src/config/database-from-gateway.js'
 
 async function postgresPlugin (app: FastifyInstance) {
-  const { config } = app
-  if (!config.DATABASE_URL) throw new Error('DATABASE_URL must be set before the app is built')
-  await app.register(fastifyPostgres, { name: 'primary', ...poolConfigFor(config, config.DATABASE_URL, 'primary') })
-  for (const [name, url] of replicaNames(config)) {
-    await app.register(fastifyPostgres, { name, ...poolConfigFor(config, url, name) })
+  const db = databaseConfigFrom(app.config)
+  await app.register(fastifyPostgres, { name: 'primary', ...poolOptions(db, db.primaryUrl, 'primary') })
+  for (const [name, url] of replicaEntries(db)) {
+    await app.register(fastifyPostgres, { name, ...poolOptions(db, url, name) })
   }
 }
 

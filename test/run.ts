@@ -16,7 +16,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { migrate } from '../src/db/migrate.js'
 import { seed } from '../src/db/seed.js'
-import { startCluster, waitForReplay, type Cluster } from './helpers/cluster.js'
+import { destroyOwnedClusters, startCluster, waitForReplay, type Cluster } from './helpers/cluster.js'
 import { testRedisUrl } from './helpers/env.js'
 
 const SEED_SCALE = 0.005
@@ -74,21 +74,25 @@ async function main (): Promise<number> {
   }
 
   let child: ChildProcess | undefined
-  // Registered before the cluster's own handlers (which stop postgres), so the tests die first.
+  let cluster: Cluster | undefined
+  let interrupted = false
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     process.on(signal, () => {
       child?.kill(signal)
-      setImmediate(() => process.exit(code))
+      if (interrupted) return
+      interrupted = true
+      // Async, so the event loop keeps answering tsx's signal relay (it SIGKILLs silent children).
+      // A cluster still starting is not in `cluster` yet: destroyOwnedClusters() covers it.
+      void (cluster?.stop() ?? destroyOwnedClusters()).finally(() => process.exit(code))
     })
   }
 
   const redisUrl = testRedisUrl()
   if (!await redisReachable(redisUrl)) console.warn(`warning: Redis does not answer at ${redisUrl}; tests that need it will fail`)
 
-  let cluster: Cluster | undefined
   try {
     const started = Date.now()
-    cluster = await startCluster({ replicas: 2, log: (m) => console.log(`cluster: ${m}`) })
+    cluster = await startCluster({ replicas: 2, handleSignals: false, log: (m) => console.log(`cluster: ${m}`) })
     console.log(`cluster: primary + ${cluster.replicas.length} streaming replicas started in ${seconds(started)} (${cluster.info.baseDir})`)
 
     const prepared = Date.now()

@@ -96,15 +96,8 @@ export function clearStalePostmasterPid (dataDir: string, log: (m: string) => vo
   return undefined
 }
 
-const sleepSync = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms) }
-
-/**
- * Synchronous immediate stop of the servers of several data folders at once, for `exit` handlers
- * where nothing async runs: SIGQUIT (what `pg_ctl -m immediate` sends) to every postmaster, then
- * wait for all together. A postmaster gives its children up to 5 s before it SIGKILLs them, so
- * stopping one after the other could take that long per node.
- */
-export function stopNowSync (dataDirs: readonly string[], timeoutMs = 10_000): void {
+/** SIGQUIT (what `pg_ctl -m immediate` sends) to the postmaster of each data folder; their pids. */
+export function quitPostmasters (dataDirs: readonly string[]): number[] {
   const pids: number[] = []
   for (const dir of dataDirs) {
     const pid = postmasterPid(dir)
@@ -114,9 +107,32 @@ export function stopNowSync (dataDirs: readonly string[], timeoutMs = 10_000): v
       pids.push(pid)
     } catch { /* already gone */ }
   }
-  const until = Date.now() + timeoutMs
-  while (pids.some(isAlive) && Date.now() < until) sleepSync(20)
+  return pids
+}
+
+function killLeftovers (pids: readonly number[]): void {
   for (const pid of pids.filter(isAlive)) {
     try { process.kill(pid, 'SIGKILL') } catch { /* already gone */ }
   }
+}
+
+// A postmaster gives its children up to 5 s before it SIGKILLs them; stopping all servers at
+// once and then waiting keeps that to 5 s in all, not per node.
+const EXIT_WAIT_MS = 10_000
+
+/** Immediate stop of several servers at once, waiting without blocking the event loop. */
+export async function stopNow (dataDirs: readonly string[]): Promise<void> {
+  const pids = quitPostmasters(dataDirs)
+  const until = Date.now() + EXIT_WAIT_MS
+  while (pids.some(isAlive) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20))
+  killLeftovers(pids)
+}
+
+/** The same, blocking: for `exit` handlers, where nothing async runs any more. */
+export function stopNowSync (dataDirs: readonly string[]): void {
+  const pids = quitPostmasters(dataDirs)
+  const until = Date.now() + EXIT_WAIT_MS
+  const cell = new Int32Array(new SharedArrayBuffer(4))
+  while (pids.some(isAlive) && Date.now() < until) Atomics.wait(cell, 0, 0, 20)
+  killLeftovers(pids)
 }

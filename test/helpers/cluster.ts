@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { importEmbeddedPostgres, pgBinaries } from '../../src/embedded/binaries.js'
 import { chownTree, ensureTraversable, isRoot, postgresOsUser, type OsUser } from '../../src/embedded/os-user.js'
-import { isAlive, logTail, pgCtlStart, pgCtlStop, postmasterPid, stopNowSync } from '../../src/embedded/pg-ctl.js'
+import { isAlive, logTail, pgCtlStart, pgCtlStop, postmasterPid, stopNow, stopNowSync } from '../../src/embedded/pg-ctl.js'
 import { createStandbys } from '../../src/embedded/standby.js'
 
 export interface NodeInfo {
@@ -179,7 +179,8 @@ export function clusterFromInfo (info: ClusterInfo | string | undefined = proces
 
 interface Owned { info: ClusterInfo }
 const owned = new Set<Owned>()
-let handlersInstalled = false
+let exitHandlersInstalled = false
+let signalHandlersInstalled = false
 
 function removeSync (dir: string): void {
   try {
@@ -195,23 +196,40 @@ function destroySync (c: Owned): void {
   removeSync(c.info.baseDir)
 }
 
+/** Immediate stop of every cluster this process owns, without blocking the event loop. */
+export async function destroyOwnedClusters (): Promise<void> {
+  const all = [...owned]
+  for (const c of all) owned.delete(c)
+  await stopNow(all.flatMap((c) => c.info.nodes.map((n) => n.dataDir)))
+  await Promise.all(all.map(async (c) => await fs.rm(c.info.baseDir, { recursive: true, force: true, maxRetries: 5 })
+    .catch((err: Error) => console.error(`could not remove ${c.info.baseDir}: ${err.message}`))))
+}
+
 function installExitHandlers (): void {
-  if (handlersInstalled) return
-  handlersInstalled = true
-  const destroyAll = (): void => { for (const c of [...owned]) destroySync(c) }
-  process.on('exit', destroyAll)
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-    process.on(signal, () => {
-      destroyAll()
-      // Deferred so listeners registered after this one (the runner's) still run.
-      setImmediate(() => process.exit(code))
-    })
-  }
+  if (exitHandlersInstalled) return
+  exitHandlersInstalled = true
+  // Last resort for any exit without stop(): process.exit(), a failed start, a crash.
+  process.on('exit', () => { for (const c of [...owned]) destroySync(c) })
   process.on('uncaughtException', (err) => {
     console.error(err)
-    destroyAll()
+    for (const c of [...owned]) destroySync(c)
     process.exit(1)
   })
+}
+
+function installSignalHandlers (): void {
+  if (signalHandlersInstalled) return
+  signalHandlersInstalled = true
+  let exiting = false
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.on(signal, () => {
+      if (exiting) return
+      exiting = true
+      // Async on purpose: a parent like tsx SIGKILLs a child whose event loop does not answer
+      // its signal relay within 30 ms, which would leave postgres running.
+      void destroyOwnedClusters().finally(() => process.exit(code))
+    })
+  }
 }
 
 /** Removes folders under `.test-cluster/` left by killed runs, stopping their postgres first. */
@@ -240,6 +258,11 @@ export interface StartClusterOptions {
   replicas?: number
   /** Folder for this cluster's data; removed by stop(). Default `<repo>/.test-cluster/<random>`. */
   baseDir?: string
+  /**
+   * Stop the cluster and exit on SIGINT/SIGTERM/SIGHUP (default true). A caller that handles
+   * signals itself passes false and calls `stop()` or `destroyOwnedClusters()`.
+   */
+  handleSignals?: boolean
   log?: (message: string) => void
 }
 
@@ -274,6 +297,7 @@ export async function startCluster (opts: StartClusterOptions = {}): Promise<Clu
   const self: Owned = { info }
   owned.add(self)
   installExitHandlers()
+  if (opts.handleSignals !== false) installSignalHandlers()
 
   let stepStart = Date.now()
   const step = (what: string): void => {
@@ -332,15 +356,19 @@ export async function startCluster (opts: StartClusterOptions = {}): Promise<Clu
   }
 
   const primary = nodes[0] as NodeInfo
+  let stopping: Promise<void> | undefined
   return {
     primary: makeHandle(primary, nodes, osUser),
     replicas: nodes.slice(1).map((n) => makeHandle(n, nodes, osUser)),
     info,
     async stop () {
-      if (!owned.has(self)) return
-      await Promise.all(nodes.slice(1).map(async (n) => await pgCtlStop(n.dataDir, 'fast', osUser).catch(() => {})))
-      await pgCtlStop(primary.dataDir, 'fast', osUser).catch(() => {})
-      destroySync(self)
+      stopping ??= (async () => {
+        if (!owned.has(self)) return
+        await Promise.all(nodes.slice(1).map(async (n) => await pgCtlStop(n.dataDir, 'fast', osUser).catch(() => {})))
+        await pgCtlStop(primary.dataDir, 'fast', osUser).catch(() => {})
+        destroySync(self)
+      })()
+      await stopping
     }
   }
 }

@@ -1,0 +1,25 @@
+/** The library's DatabaseConfig derived from the validated gateway configuration (one place). */
+import type { DatabaseConfig } from '../client/types.js'
+import type { GatewayConfig } from './schema.js'
+import { createDatabaseConfig } from './database.js'
+import { gatewayError } from '../errors.js'
+import { splitUrls } from './load.js'
+
+export function databaseConfigFrom (config: GatewayConfig): DatabaseConfig {
+  if (!config.DATABASE_URL) throw gatewayError('GW_ERR_CONFIG', 'DATABASE_URL must be set before the app is built')
+  return createDatabaseConfig({
+    url: config.DATABASE_URL,
+    readUrls: splitUrls(config.DATABASE_READ_URLS),
+    poolMin: config.DB_POOL_MIN,
+    poolMax: config.DB_POOL_MAX,
+    idleTimeoutMillis: config.DB_POOL_IDLE_TIMEOUT,
+    connectionTimeoutMillis: config.DB_POOL_CONNECTION_TIMEOUT,
+    readStrategy: config.DB_READ_STRATEGY,
+    statementTimeoutMillis: config.DB_STATEMENT_TIMEOUT
+  }, {}) // the environment was already read once, by loadConfig
+}
+
+/** Replica names are positional: replica0, replica1, … in DATABASE_READ_URLS order. */
+export function replicaEntries (db: DatabaseConfig): Array<[name: string, url: string]> {
+  return db.readUrls.map((url, i) => [`replica${i}`, url])
+}
