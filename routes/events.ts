@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { ActivityEvent, AuditLog, Id, IdParams, PageOf, PageQuery, TimeRangeQuery, errorResponses } from './schemas.js'
-import { actorOf, found } from './helpers.js'
-import { getUser, listAuditLogs, listEvents } from '../src/domain/reads.js'
+import { actorOf, userScoped } from './helpers.js'
+import { listAuditLogs, listEvents } from '../src/domain/reads.js'
 
 export const MAX_EVENTS_PER_BATCH = 1000
 
@@ -34,14 +34,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
       }, { additionalProperties: false }),
       response: { 200: PageOf(ActivityEvent), ...errorResponses }
     }
-  }, async (req) => {
-    const [user, page] = await Promise.all([
-      getUser(app.db.cached, req.params.id),
-      listEvents(app.db.cached, { ...req.query, userId: req.params.id })
-    ])
-    found(user, 'User', req.params.id)
-    return page
-  })
+  }, (req) => userScoped(app, req.params.id, listEvents(app.db.cached, { ...req.query, userId: req.params.id })))
 
   app.get('/audit-logs', {
     schema: {

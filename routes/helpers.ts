@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { getUser } from '../src/domain/reads.js'
 import { gatewayError } from '../src/errors.js'
 import type { Actor } from '../src/domain/writes.js'
 
@@ -17,4 +18,11 @@ export function notFound (what: string, id: number | string): never {
 export function found<T> (row: T | null | undefined, what: string, id: number | string): T {
   if (row === null || row === undefined) notFound(what, id)
   return row
+}
+
+/** A list under /users/:id: the page and the user's existence are read in parallel; 404 if no user. */
+export async function userScoped<T> (app: FastifyInstance, userId: number, page: Promise<T>): Promise<T> {
+  const [user, result] = await Promise.all([getUser(app.db.cached, userId), page])
+  found(user, 'User', userId)
+  return result
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { Application, IdParams, Notification, PageOf, PageQuery, Role, TimeRangeQuery, User, errorResponses } from './schemas.js'
-import { actorOf, found } from './helpers.js'
+import { actorOf, found, userScoped } from './helpers.js'
 import { getUser, listApplications, listNotifications, listUsers } from '../src/domain/reads.js'
 
 const NewUser = Type.Object({
@@ -53,14 +53,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       querystring: Type.Object({ limit: PageQuery.limit, cursor: Type.Optional(PageQuery.cursor) }, { additionalProperties: false }),
       response: { 200: PageOf(Application), ...errorResponses }
     }
-  }, async (req) => {
-    const [user, page] = await Promise.all([
-      getUser(app.db.cached, req.params.id),
-      listApplications(app.db.cached, { ...req.query, userId: req.params.id })
-    ])
-    found(user, 'User', req.params.id)
-    return page
-  })
+  }, (req) => userScoped(app, req.params.id, listApplications(app.db.cached, { ...req.query, userId: req.params.id })))
 
   app.get('/users/:id/notifications', {
     schema: {
@@ -75,14 +68,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       }, { additionalProperties: false }),
       response: { 200: PageOf(Notification), ...errorResponses }
     }
-  }, async (req) => {
-    const [user, page] = await Promise.all([
-      getUser(app.db.cached, req.params.id),
-      listNotifications(app.db.cached, { ...req.query, userId: req.params.id })
-    ])
-    found(user, 'User', req.params.id)
-    return page
-  })
+  }, (req) => userScoped(app, req.params.id, listNotifications(app.db.cached, { ...req.query, userId: req.params.id })))
 }
 
 export default users

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import pg from 'pg'
 import { migrate } from '../../src/db/migrate.js'
-import { SEED_TABLES, seed, type SeedSummary } from '../../src/db/seed.js'
+import { SEED_TABLES, seed } from '../../src/db/seed.js'
 import { models, modelNames, type ModelDef } from '../../src/models/registry.js'
 import { testEnv } from '../helpers/env.js'
 
