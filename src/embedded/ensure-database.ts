@@ -21,6 +21,8 @@ export interface EmbeddedDatabase extends EmbeddedPostgresHandle {
 
 async function hasUsers (url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url })
+  // A dropped connection also rejects the pending query; unhandled, the event would crash us.
+  client.on('error', () => {})
   await client.connect()
   try {
     const { rowCount } = await client.query('SELECT 1 FROM users LIMIT 1')

@@ -71,7 +71,8 @@ export async function ensureTraversable (target: string, user: OsUser | undefine
     dir = parent
   }
   for (const d of dirs.reverse()) {
-    const stat = await fs.stat(d)
+    const stat = await fs.stat(d).catch(() => undefined)
+    if (stat === undefined) continue
     const reachable = stat.uid === user.uid ? (stat.mode & 0o100) !== 0
       : stat.gid === user.gid ? (stat.mode & 0o010) !== 0
         : (stat.mode & 0o001) !== 0

@@ -62,22 +62,31 @@ export function postmasterPid (dataDir: string): number | undefined {
   }
 }
 
+const hasProc = existsSync('/proc/self/stat')
+
+/** Whether `pid` runs. A zombie does not: postmasters started by pg_ctl are reaped by init, late or never. */
 export function isAlive (pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return true
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false
+  }
+  if (!hasProc) return true
+  try {
+    // Format: "pid (comm) state …"; comm may contain spaces and parentheses.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
+  } catch {
+    return false
   }
 }
 
 /** Whether `pid` is a live postgres process (not a recycled pid). */
 export function isPostgresProcess (pid: number): boolean {
   if (!isAlive(pid)) return false
-  const cmdline = `/proc/${pid}/cmdline`
-  if (!existsSync('/proc/self/cmdline')) return true
+  if (!hasProc) return true
   try {
-    return readFileSync(cmdline, 'utf8').includes('postgres')
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres')
   } catch {
     return false
   }

@@ -96,6 +96,8 @@ const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replac
 /** Creates the standbys' data folders; start each with its own `postgres`/`pg_ctl` afterwards. */
 export async function createStandbys (opts: StandbyOptions): Promise<void> {
   const client = new pg.Client({ connectionString: opts.primaryUrl })
+  // A dropped connection also rejects the pending query; unhandled, the event would crash us.
+  client.on('error', () => {})
   await client.connect()
   try {
     for (const s of opts.standbys) {

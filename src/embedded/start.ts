@@ -88,6 +88,9 @@ export async function startEmbeddedPostgres (opts: EmbeddedOptions = {}): Promis
     await pgCtlStop(pgDir, 'fast', osUser)
   }
 
+  if (state.password === undefined && existsSync(path.join(pgDir, 'PG_VERSION'))) {
+    throw new Error(`${stateFile} is missing, so the password of the data in ${pgDir} is unknown; delete ${root} to start over`)
+  }
   const password = state.password ?? randomBytes(18).toString('hex')
   const port = await choosePort(opts.port ?? state.port ?? DEFAULT_EMBEDDED_PORT, log)
   await fs.writeFile(stateFile, JSON.stringify({ port, password, ownerPid: process.pid }, null, 2) + '\n', { mode: 0o600 })
@@ -152,6 +155,8 @@ export async function startEmbeddedPostgres (opts: EmbeddedOptions = {}): Promis
   let created = false
   try {
     const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' })
+    // A dropped connection also rejects the pending query; unhandled, the event would crash us.
+    client.on('error', () => {})
     await client.connect()
     try {
       const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [EMBEDDED_DATABASE])

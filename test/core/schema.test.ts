@@ -205,7 +205,7 @@ test('defaults and the updated_at trigger', async (t) => {
   await rolledBack(client, async () => {
     const [created] = await queryRows<{ id: string, role: string, is_active: boolean, fresh: boolean }>(client, `
       INSERT INTO users (email, name) VALUES ('defaults@example.test', 'Defaults')
-      RETURNING id, role, is_active, created_at = now() AND updated_at = now() AS fresh`)
+      RETURNING id, role, is_active, created_at = now()::timestamptz(3) AND updated_at = now()::timestamptz(3) AS fresh`)
     assert.deepEqual({ role: created?.role, isActive: created?.is_active, fresh: created?.fresh },
       { role: 'student', isActive: true, fresh: true })
     const [max] = await queryRows<{ id: string }>(client, "SELECT max(id) AS id FROM users WHERE email <> 'defaults@example.test'")
@@ -213,7 +213,7 @@ test('defaults and the updated_at trigger', async (t) => {
 
     await client.query("UPDATE users SET updated_at = '2000-01-01', created_at = '2000-01-01' WHERE id = $1", [created?.id])
     const [after] = await queryRows<{ updated: boolean, created: boolean }>(client,
-      "SELECT updated_at = now() AS updated, created_at = '2000-01-01' AS created FROM users WHERE id = $1", [created?.id])
+      "SELECT updated_at = now()::timestamptz(3) AS updated, created_at = '2000-01-01' AS created FROM users WHERE id = $1", [created?.id])
     assert.deepEqual(after, { updated: true, created: true })
   })
 })

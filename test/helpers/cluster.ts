@@ -6,7 +6,6 @@
  * nodes with `clusterFromInfo()`.
  */
 import { randomBytes } from 'node:crypto'
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
@@ -14,7 +13,8 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { importEmbeddedPostgres, pgBinaries } from '../../src/embedded/binaries.js'
 import { chownTree, ensureTraversable, isRoot, postgresOsUser, type OsUser } from '../../src/embedded/os-user.js'
-import { isAlive, logTail, pgCtlStart, pgCtlStop, postmasterPid, stopNow, stopNowSync } from '../../src/embedded/pg-ctl.js'
+import { destroyOwned, destroyOwnedOnSignals, ownDir, removeStaleDirs, type OwnedDir } from '../../src/embedded/owned-dirs.js'
+import { isPostgresProcess, logTail, pgCtlStart, pgCtlStop, postmasterPid } from '../../src/embedded/pg-ctl.js'
 import { createStandbys } from '../../src/embedded/standby.js'
 
 export interface NodeInfo {
@@ -127,6 +127,9 @@ async function waitUntilStreaming (primary: NodeInfo, replica: NodeInfo): Promis
   await waitFor(`${replica.name} to stream from the primary`, async () => {
     const [recovery] = await query<{ r: boolean }>(replica.url, 'SELECT pg_is_in_recovery() AS r')
     if (recovery?.r !== true) throw new Error(`${replica.name} is not in recovery`)
+    // Both ends: right after a restart the primary may still list the old, dying walsender.
+    const receiving = await query(replica.url, "SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'")
+    if (receiving.length === 0) return false
     const rows = await query(primary.url, "SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND state = 'streaming'", [replica.name])
     return rows.length > 0
   }).catch(async (err: Error) => {
@@ -136,7 +139,7 @@ async function waitUntilStreaming (primary: NodeInfo, replica: NodeInfo): Promis
 
 const isRunning = (node: NodeInfo): boolean => {
   const pid = postmasterPid(node.dataDir)
-  return pid !== undefined && isAlive(pid)
+  return pid !== undefined && isPostgresProcess(pid)
 }
 
 function makeHandle (node: NodeInfo, nodes: readonly NodeInfo[], osUser: OsUser | undefined): NodeHandle {
@@ -175,92 +178,13 @@ export function clusterFromInfo (info: ClusterInfo | string | undefined = proces
   }
 }
 
-// --- Ownership and cleanup: process-wide by nature (exit handlers), hence module state. ---
-
-interface Owned { info: ClusterInfo }
-const owned = new Set<Owned>()
-let exitHandlersInstalled = false
-let signalHandlersInstalled = false
-
-function removeSync (dir: string): void {
-  try {
-    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })
-  } catch (err) {
-    console.error(`could not remove ${dir}: ${(err as Error).message}`)
-  }
-}
-
-function destroySync (c: Owned): void {
-  owned.delete(c)
-  stopNowSync(c.info.nodes.map((n) => n.dataDir))
-  removeSync(c.info.baseDir)
-}
-
-/** Immediate stop of every cluster this process owns, without blocking the event loop. */
-export async function destroyOwnedClusters (): Promise<void> {
-  const all = [...owned]
-  for (const c of all) owned.delete(c)
-  await stopNow(all.flatMap((c) => c.info.nodes.map((n) => n.dataDir)))
-  await Promise.all(all.map(async (c) => await fs.rm(c.info.baseDir, { recursive: true, force: true, maxRetries: 5 })
-    .catch((err: Error) => console.error(`could not remove ${c.info.baseDir}: ${err.message}`))))
-}
-
-function installExitHandlers (): void {
-  if (exitHandlersInstalled) return
-  exitHandlersInstalled = true
-  // Last resort for any exit without stop(): process.exit(), a failed start, a crash.
-  process.on('exit', () => { for (const c of [...owned]) destroySync(c) })
-  process.on('uncaughtException', (err) => {
-    console.error(err)
-    for (const c of [...owned]) destroySync(c)
-    process.exit(1)
-  })
-}
-
-function installSignalHandlers (): void {
-  if (signalHandlersInstalled) return
-  signalHandlersInstalled = true
-  let exiting = false
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-    process.on(signal, () => {
-      if (exiting) return
-      exiting = true
-      // Async on purpose: a parent like tsx SIGKILLs a child whose event loop does not answer
-      // its signal relay within 30 ms, which would leave postgres running.
-      void destroyOwnedClusters().finally(() => process.exit(code))
-    })
-  }
-}
-
-/** Removes folders under `.test-cluster/` left by killed runs, stopping their postgres first. */
-function removeStale (root: string): void {
-  let entries: string[]
-  try { entries = readdirSync(root) } catch { return }
-  for (const entry of entries) {
-    const dir = path.join(root, entry)
-    let ownerPid: number | undefined
-    try { ownerPid = (JSON.parse(readFileSync(path.join(dir, 'owner.json'), 'utf8')) as { pid?: number }).pid } catch {}
-    if (ownerPid !== undefined && isAlive(ownerPid)) continue
-    // A folder without owner.json may be one another run is creating right now.
-    try {
-      if (ownerPid === undefined && Date.now() - statSync(dir).mtimeMs < 60_000) continue
-    } catch {
-      continue
-    }
-    let nodes: string[] = []
-    try { nodes = readdirSync(dir) } catch {}
-    stopNowSync(nodes.map((node) => path.join(dir, node)))
-    removeSync(dir)
-  }
-}
-
 export interface StartClusterOptions {
   replicas?: number
   /** Folder for this cluster's data; removed by stop(). Default `<repo>/.test-cluster/<random>`. */
   baseDir?: string
   /**
    * Stop the cluster and exit on SIGINT/SIGTERM/SIGHUP (default true). A caller that handles
-   * signals itself passes false and calls `stop()` or `destroyOwnedClusters()`.
+   * signals itself passes false and calls `stop()` or `destroyAllOwned()` from src/embedded.
    */
   handleSignals?: boolean
   log?: (message: string) => void
@@ -272,14 +196,9 @@ export async function startCluster (opts: StartClusterOptions = {}): Promise<Clu
   const bins = await pgBinaries()
   const osUser = postgresOsUser()
   await ensureTraversable(bins.postgres, osUser, log)
-  if (opts.baseDir === undefined) removeStale(defaultRoot)
+  if (opts.baseDir === undefined) removeStaleDirs(defaultRoot)
 
   const baseDir = path.resolve(opts.baseDir ?? path.join(defaultRoot, randomBytes(6).toString('hex')))
-  await fs.mkdir(baseDir, { recursive: true })
-  await fs.writeFile(path.join(baseDir, 'owner.json'), JSON.stringify({ pid: process.pid }))
-  await chownTree(baseDir, osUser)
-  await ensureTraversable(path.join(baseDir, 'x'), osUser, log)
-
   const password = randomBytes(12).toString('hex')
   const ports = await freePorts(1 + replicaCount)
   const nodes: NodeInfo[] = ports.map((port, i) => {
@@ -294,81 +213,87 @@ export async function startCluster (opts: StartClusterOptions = {}): Promise<Clu
     }
   })
   const info: ClusterInfo = { baseDir, nodes }
-  const self: Owned = { info }
-  owned.add(self)
-  installExitHandlers()
-  if (opts.handleSignals !== false) installSignalHandlers()
-
-  let stepStart = Date.now()
-  const step = (what: string): void => {
-    log(`${what} in ${Date.now() - stepStart} ms`)
-    stepStart = Date.now()
-  }
+  const owner = await ownDir(baseDir, nodes.map((n) => n.dataDir))
+  if (opts.handleSignals !== false) destroyOwnedOnSignals()
+  const starting = startNodes(info, password, owner, osUser, log)
+  owner.settled = starting.catch(() => {})
   try {
-    const primary = nodes[0] as NodeInfo
-    const initLog: string[] = []
-    const EmbeddedPostgres = await importEmbeddedPostgres()
-    const embedded = new EmbeddedPostgres({
-      databaseDir: primary.dataDir,
-      port: primary.port,
-      user: 'postgres',
-      password,
-      authMethod: 'scram-sha-256',
-      persistent: true,
-      createPostgresUser: isRoot(),
-      initdbFlags: ['--encoding=UTF8', '--locale=C', '--no-sync'],
-      onLog: (m) => initLog.push(m),
-      onError: (m) => initLog.push(String(m))
-    })
-    await embedded.initialise().catch((err: unknown) => {
-      throw new Error(`initdb failed: ${err instanceof Error ? err.message : String(err)}\n${initLog.join('')}`)
-    })
-    step('initdb')
-    const settings = { ...nodeSettings, port: String(primary.port) }
-    await fs.appendFile(path.join(primary.dataDir, 'postgresql.conf'),
-      `\n# test cluster\n${Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`)
-    await pgCtlStart(primary.dataDir, primary.logFile, osUser)
-    const adminUrl = primary.url.replace(/\/[^/]*$/, '/postgres')
-    await query(adminUrl, `CREATE DATABASE ${TEST_DATABASE}`)
-    step('primary started')
-
-    const replicas = nodes.slice(1)
-    if (replicas.length > 0) {
-      await createStandbys({
-        primaryUrl: adminUrl,
-        primaryDataDir: primary.dataDir,
-        primaryPort: primary.port,
-        user: 'postgres',
-        password,
-        standbys: replicas,
-        osUser
-      })
-    }
-    step('standbys copied')
-    await Promise.all(replicas.map(async (r) => {
-      await pgCtlStart(r.dataDir, r.logFile, osUser)
-      await waitUntilStreaming(primary, r)
-    }))
-    step('standbys streaming')
+    await starting
   } catch (err) {
-    destroySync(self)
+    await destroyOwned(owner)
     throw err
   }
 
-  const primary = nodes[0] as NodeInfo
   let stopping: Promise<void> | undefined
   return {
-    primary: makeHandle(primary, nodes, osUser),
+    primary: makeHandle(nodes[0] as NodeInfo, nodes, osUser),
     replicas: nodes.slice(1).map((n) => makeHandle(n, nodes, osUser)),
     info,
     async stop () {
       stopping ??= (async () => {
-        if (!owned.has(self)) return
+        // Fast, not immediate: a clean shutdown is quick and logs nothing alarming.
         await Promise.all(nodes.slice(1).map(async (n) => await pgCtlStop(n.dataDir, 'fast', osUser).catch(() => {})))
-        await pgCtlStop(primary.dataDir, 'fast', osUser).catch(() => {})
-        destroySync(self)
+        await pgCtlStop((nodes[0] as NodeInfo).dataDir, 'fast', osUser).catch(() => {})
+        await destroyOwned(owner)
       })()
       await stopping
     }
   }
+}
+
+async function startNodes (info: ClusterInfo, password: string, owner: OwnedDir, osUser: OsUser | undefined,
+  log: (m: string) => void): Promise<void> {
+  const [primary, ...replicas] = info.nodes as [NodeInfo, ...NodeInfo[]]
+  let stepStart = Date.now()
+  const step = (what: string): void => {
+    if (owner.aborted) throw new Error('cluster start interrupted')
+    log(`${what} in ${Date.now() - stepStart} ms`)
+    stepStart = Date.now()
+  }
+  await chownTree(info.baseDir, osUser)
+  await ensureTraversable(path.join(info.baseDir, 'x'), osUser, log)
+
+  const initLog: string[] = []
+  const EmbeddedPostgres = await importEmbeddedPostgres()
+  const embedded = new EmbeddedPostgres({
+    databaseDir: primary.dataDir,
+    port: primary.port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot(),
+    initdbFlags: ['--encoding=UTF8', '--locale=C', '--no-sync'],
+    onLog: (m) => initLog.push(m),
+    onError: (m) => initLog.push(String(m))
+  })
+  await embedded.initialise().catch((err: unknown) => {
+    throw new Error(`initdb failed: ${err instanceof Error ? err.message : String(err)}\n${initLog.join('')}`)
+  })
+  step('initdb')
+
+  const settings = { ...nodeSettings, port: String(primary.port) }
+  await fs.appendFile(path.join(primary.dataDir, 'postgresql.conf'),
+    `\n# test cluster\n${Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`)
+  await pgCtlStart(primary.dataDir, primary.logFile, osUser)
+  const adminUrl = primary.url.replace(/\/[^/]*$/, '/postgres')
+  await query(adminUrl, `CREATE DATABASE ${TEST_DATABASE}`)
+  step('primary started')
+  if (replicas.length === 0) return
+
+  await createStandbys({
+    primaryUrl: adminUrl,
+    primaryDataDir: primary.dataDir,
+    primaryPort: primary.port,
+    user: 'postgres',
+    password,
+    standbys: replicas,
+    osUser
+  })
+  step('standbys copied')
+  await Promise.all(replicas.map(async (r) => {
+    await pgCtlStart(r.dataDir, r.logFile, osUser)
+    await waitUntilStreaming(primary, r)
+  }))
+  step('standbys streaming')
 }
