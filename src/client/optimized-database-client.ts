@@ -10,14 +10,14 @@ import type pg from 'pg'
 import { maskUrl } from '../config/database.js'
 import type { ModelDef } from '../models/registry.js'
 import { PoolRegistry, type ExternalPools } from '../pools/pool-registry.js'
-import { createDelegates, createOperationHandler, type OperationHandler } from './delegates.js'
+import { WRITE_OPERATIONS, createDelegates, createOperationHandler, type OperationHandler } from './delegates.js'
 import { execute } from './executor.js'
 import { checkHealth, probeNode, type DatabaseHealth } from './health.js'
 import { defaultLogger, type ClientLogger } from './logger.js'
 import { codedError } from './pg-errors.js'
 import { RoundRobinRouter, type NodeName, type ReadRouter } from './read-router.js'
 import { runTransaction, type TransactionClient, type TransactionOptions } from './transaction.js'
-import type { DatabaseConfig, ModelDelegates, QueryEvent } from './types.js'
+import type { CommitEvent, DatabaseConfig, ModelDelegates, QueryEvent, WriteRecord } from './types.js'
 
 export interface ClientOptions {
   /** Pools owned by the caller; the client uses them and never ends them. */
@@ -34,6 +34,7 @@ export interface RawQueryOptions {
 
 export interface ClientEvents {
   query: [QueryEvent]
+  commit: [CommitEvent]
   poolError: [{ node: string; error: Error }]
 }
 
@@ -52,6 +53,7 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   readonly cached: ModelDelegates
   private readonly logger: ClientLogger
   private router: ReadRouter
+  private cachedHandler: OperationHandler
   private closed = false
 
   constructor (config: DatabaseConfig, options: ClientOptions = {}) {
@@ -69,12 +71,12 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
 
     const onPrimary = (q: { text: string; values: unknown[] }, model: ModelDef) => this.run('primary', q.text, q.values, model)
     const onRead = (q: { text: string; values: unknown[] }, model: ModelDef) => this.run(this.router.pick(), q.text, q.values, model)
-    const primaryHandler = createOperationHandler({ read: onPrimary, write: onPrimary })
-    const readHandler = createOperationHandler({ read: onRead, write: onPrimary })
-    const cachedHandler: OperationHandler = (model, op, args) => readHandler(model, op, args)
+    const primaryHandler = this.announcingWrites(createOperationHandler({ read: onPrimary, write: onPrimary }))
+    const readHandler = this.announcingWrites(createOperationHandler({ read: onRead, write: onPrimary }))
+    this.cachedHandler = readHandler
     this.primary = createDelegates(primaryHandler)
     this.read = createDelegates(readHandler)
-    this.cached = createDelegates(cachedHandler)
+    this.cached = createDelegates((model, op, args) => this.cachedHandler(model, op, args))
   }
 
   /**
@@ -109,6 +111,14 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
     return this.pools.names()
   }
 
+  /**
+   * Wraps the handler behind `db.cached` (the cache layer installs itself here, STYLE §10).
+   * The wrapper receives the read handler and returns the one `db.cached` uses.
+   */
+  useCacheLayer (wrap: (inner: OperationHandler) => OperationHandler): void {
+    this.cachedHandler = wrap(this.cachedHandler)
+  }
+
   /** Replaces node selection for reads (the replica manager installs a health-aware router). */
   useReadRouter (router: ReadRouter): void {
     this.router = router
@@ -123,7 +133,27 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   /** Runs `fn` in one transaction on one primary connection; rolls back if it throws. */
   transaction<T> (fn: (tx: TransactionClient) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     this.assertOpen()
-    return runTransaction(this.pools.primary, this.emitQuery, fn, opts)
+    return runTransaction(this.pools.primary, this.emitQuery, fn, opts, (writes) => this.committed(writes))
+  }
+
+  /** Autocommit writes through the delegates announce themselves like a one-statement transaction. */
+  private announcingWrites (inner: OperationHandler): OperationHandler {
+    return async (model, op, args) => {
+      const result = await inner(model, op, args)
+      if (WRITE_OPERATIONS.has(op)) await this.committed([{ model, op: op as WriteRecord['op'], row: result as Record<string, unknown> | null }])
+      return result
+    }
+  }
+
+  /** Emits 'commit'; listener failures are logged and never fail the (already committed) write. */
+  private async committed (writes: WriteRecord[]): Promise<void> {
+    if (writes.length === 0) return
+    const event: CommitEvent = { writes }
+    try {
+      this.emit('commit', event)
+    } catch (err) {
+      this.logger.error({ err: (err as Error).message }, "a 'commit' event listener threw")
+    }
   }
 
   getDatabaseHealth (timeoutMs?: number): Promise<DatabaseHealth> {

@@ -4,11 +4,11 @@
  * state.
  */
 import type pg from 'pg'
-import type { ModelDef } from '../models/registry.js'
-import { createDelegates, createOperationHandler } from './delegates.js'
+import type { ModelDef, ModelName } from '../models/registry.js'
+import { WRITE_OPERATIONS, createDelegates, createOperationHandler } from './delegates.js'
 import { execute, type QueryListener } from './executor.js'
 import { codedError, toGatewayError } from './pg-errors.js'
-import type { ModelDelegates } from './types.js'
+import type { ModelDelegates, WriteRecord } from './types.js'
 
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable'
 
@@ -19,7 +19,12 @@ export interface TransactionOptions {
 
 export type TransactionClient = ModelDelegates & {
   query<R extends pg.QueryResultRow = any> (text: string, values?: unknown[]): Promise<pg.QueryResult<R>>
+  /** Declares a write made with raw SQL so the commit event (and cache invalidation) covers it. */
+  markWritten (model: ModelName, rows?: Array<Record<string, unknown>>): void
 }
+
+/** Called after COMMIT with every write the transaction made, on the same connection. */
+export type CommitHook = (writes: WriteRecord[], client: pg.PoolClient) => Promise<void> | void
 
 const ISOLATION: Record<IsolationLevel, string> = {
   'read committed': 'READ COMMITTED',
@@ -42,7 +47,8 @@ export async function runTransaction<T> (
   pool: pg.Pool,
   onQuery: QueryListener,
   fn: (tx: TransactionClient) => Promise<T>,
-  opts: TransactionOptions = {}
+  opts: TransactionOptions = {},
+  onCommit?: CommitHook
 ): Promise<T> {
   const begin = beginStatement(opts)
   let client: pg.PoolClient
@@ -57,18 +63,37 @@ export async function runTransaction<T> (
     if (!open) return Promise.reject(codedError('GW_ERR_INTERNAL', 'The transaction has already finished', { node: 'primary' }))
     return execute('primary', client, text, values, onQuery, model)
   }
-  const delegates = createDelegates(createOperationHandler({
+  const writes: WriteRecord[] = []
+  const handler = createOperationHandler({
     read: (q, model) => run(q.text, q.values, model),
     write: (q, model) => run(q.text, q.values, model)
-  }))
-  const tx = { ...delegates, query: (text: string, values?: unknown[]) => run(text, values) } as TransactionClient
+  })
+  const delegates = createDelegates(async (model, op, args) => {
+    const result = await handler(model, op, args)
+    if (WRITE_OPERATIONS.has(op)) writes.push({ model, op: op as WriteRecord['op'], row: result as Record<string, unknown> | null })
+    return result
+  })
+  const tx = {
+    ...delegates,
+    query: (text: string, values?: unknown[]) => run(text, values),
+    markWritten: (model: ModelName, rows?: Array<Record<string, unknown>>) => {
+      if (rows === undefined || rows.length === 0) writes.push({ model, op: 'raw', row: null })
+      else for (const row of rows) writes.push({ model, op: 'raw', row })
+    }
+  } as TransactionClient
 
   try {
     await run(begin)
     const result = await fn(tx)
     await run('COMMIT')
     open = false
-    client.release()
+    try {
+      await onCommit?.(writes, client)
+    } catch {
+      // The hook reports its own failures; a committed write is never reported as failed.
+    } finally {
+      client.release()
+    }
     return result
   } catch (err) {
     let destroy: Error | undefined

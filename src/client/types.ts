@@ -86,6 +86,24 @@ export interface QueryEvent {
   error?: Error
 }
 
+/** One row-level change made through the client (raw SQL writes are declared with `tx.markWritten`). */
+export interface WriteRecord {
+  model: keyof ModelRows
+  op: 'create' | 'update' | 'delete' | 'raw'
+  /** The row as returned (RETURNING *); null for raw writes or when no row matched. */
+  row: Record<string, unknown> | null
+}
+
+/**
+ * Emitted once per committed unit of work (an autocommit write, or a transaction after COMMIT):
+ * what the cache invalidates and what consistency tokens are built from.
+ */
+export interface CommitEvent {
+  writes: WriteRecord[]
+  /** The primary's WAL position after the commit, when known. */
+  lsn?: string
+}
+
 export interface PoolOptions {
   min: number
   max: number

@@ -9,6 +9,7 @@ import { APPLICATION_TRANSITIONS, RECOMMENDATION_TRANSITIONS, assertTransition }
 
 export interface Tx extends ModelDelegates {
   query (text: string, values?: unknown[]): Promise<{ rows: any[]; rowCount: number | null }>
+  markWritten (model: 'activityEvents', rows?: Array<Record<string, unknown>>): void
 }
 
 /** What the domain needs from the client: a transaction on the primary. */
@@ -139,9 +140,10 @@ export function createWrites (db: TransactionRunner) {
           `INSERT INTO activity_events (user_id, kind, payload, created_at)
            SELECT u, k, p, coalesce(c, now())
              FROM unnest($1::bigint[], $2::text[], $3::jsonb[], $4::timestamptz[]) AS t(u, k, p, c)
-           RETURNING id`,
+           RETURNING id, user_id AS "userId"`,
           [events.map((e) => e.userId), events.map((e) => e.kind), events.map((e) => JSON.stringify(e.payload ?? {})), events.map((e) => e.createdAt ?? null)]
         )
+        tx.markWritten('activityEvents', res.rows)
         const firstId = Number(res.rows[0]?.id ?? 0)
         await audit(tx, actor, 'ingest', 'activity_events', firstId, { count: res.rowCount })
         return res.rowCount ?? 0
