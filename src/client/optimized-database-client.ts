@@ -54,6 +54,7 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   private readonly logger: ClientLogger
   private router: ReadRouter
   private cachedHandler: OperationHandler
+  private readonly commitHooks: Array<(event: CommitEvent) => Promise<void> | void> = []
   private closed = false
 
   constructor (config: DatabaseConfig, options: ClientOptions = {}) {
@@ -119,6 +120,15 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
     this.cachedHandler = wrap(this.cachedHandler)
   }
 
+  /**
+   * Runs `hook` after every commit, before the write call returns to its caller (so a cache
+   * invalidation is complete before the write is acknowledged). Hooks run in order; a failing hook
+   * is logged and never fails the already committed write.
+   */
+  addCommitHook (hook: (event: CommitEvent) => Promise<void> | void): void {
+    this.commitHooks.push(hook)
+  }
+
   /** Replaces node selection for reads (the replica manager installs a health-aware router). */
   useReadRouter (router: ReadRouter): void {
     this.router = router
@@ -145,10 +155,20 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
     }
   }
 
-  /** Emits 'commit'; listener failures are logged and never fail the (already committed) write. */
+  /**
+   * Runs the commit hooks, then emits 'commit'. Failures are logged and never fail the (already
+   * committed) write.
+   */
   private async committed (writes: WriteRecord[]): Promise<void> {
     if (writes.length === 0) return
     const event: CommitEvent = { writes }
+    for (const hook of this.commitHooks) {
+      try {
+        await hook(event)
+      } catch (err) {
+        this.logger.error({ err: (err as Error).message }, 'a commit hook failed')
+      }
+    }
     try {
       this.emit('commit', event)
     } catch (err) {

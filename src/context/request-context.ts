@@ -14,6 +14,12 @@ export interface RequestContext {
   cacheBypass?: boolean
   /** Set by the client after each commit in this context: the primary's WAL position. */
   lastCommitLsn?: string
+  /**
+   * Set by the read path: a lower bound of the WAL position the data just read reflects (the
+   * serving node's replay position, or the primary's). The cache layer runs each inner read in a
+   * child context and records this as the entry's freshness.
+   */
+  observedLsn?: string
 }
 
 const storage = new AsyncLocalStorage<RequestContext>()
