@@ -1,15 +1,96 @@
 /**
- * Redis through @fastify/redis, only when REDIS_URL is set (L1-only cache otherwise).
- * Until the cache issue adds a circuit breaker, a Redis that is down at start-up fails start-up.
+ * Redis for the L2 cache (SPEC §6): a command connection and a pub/sub subscriber, to one server
+ * (`REDIS_URL`) or a Redis Cluster (`REDIS_CLUSTER_NODES`). Absent both, nothing is decorated and
+ * the cache runs L1-only.
+ *
+ * A Redis that is down never fails start-up or a request: connections are lazy and retried in the
+ * background, commands fail fast instead of queueing (no offline queue, no per-request retries),
+ * and the cache's circuit breaker stops sending them at all while Redis is away.
  */
 import fp from 'fastify-plugin'
-import fastifyRedis from '@fastify/redis'
+import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis'
 import type { FastifyInstance } from 'fastify'
+import type { RedisConnection } from '../src/cache/index.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Commands (the cache's L2; the health route pings it). */
+    redis: RedisConnection
+    /** A second connection in subscriber mode (invalidation messages). */
+    redisSubscriber: RedisConnection
+  }
+}
+
+const CONNECT_TIMEOUT_MS = 1_000
+const retry = (attempt: number): number => Math.min(100 * attempt, 1_000)
+
+const commandOptions: RedisOptions = {
+  lazyConnect: true,
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  connectTimeout: CONNECT_TIMEOUT_MS,
+  retryStrategy: retry,
+  // Concurrent cache lookups in one tick share one write to the socket.
+  enableAutoPipelining: true
+}
+
+export function clusterNodes (spec: string): ClusterNode[] {
+  return spec.split(',').map((hp) => {
+    const i = hp.lastIndexOf(':')
+    return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) }
+  })
+}
+
+/** The two connections, unconnected. Exported for the library user and the tests. */
+export function createRedisConnections (opts: { url?: string | undefined; clusterNodes?: string | undefined }): { redis: RedisConnection; subscriber: RedisConnection } | undefined {
+  if (opts.clusterNodes) {
+    const redis = new Cluster(clusterNodes(opts.clusterNodes), {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      clusterRetryStrategy: retry,
+      slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
+      redisOptions: { connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 0 }
+    })
+    const subscriber = new Cluster(clusterNodes(opts.clusterNodes), {
+      lazyConnect: true,
+      clusterRetryStrategy: retry,
+      redisOptions: { connectTimeout: CONNECT_TIMEOUT_MS }
+    })
+    return { redis, subscriber }
+  }
+  if (!opts.url) return undefined
+  const redis = new Redis(opts.url, commandOptions)
+  const subscriber = new Redis(opts.url, { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, retryStrategy: retry, maxRetriesPerRequest: null })
+  return { redis, subscriber }
+}
 
 async function redisPlugin (app: FastifyInstance) {
-  const url = app.config.REDIS_URL
-  if (!url) return
-  await app.register(fastifyRedis, { url, lazyConnect: false, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 })
+  const conns = createRedisConnections({ url: app.config.REDIS_URL, clusterNodes: app.config.REDIS_CLUSTER_NODES })
+  if (!conns) return
+  const { redis, subscriber } = conns
+  let warned = false
+  redis.on('error', (err: Error) => {
+    // One line per outage, not one per reconnect attempt.
+    if (!warned) app.log.warn({ err: err.message }, 'Redis unavailable; the cache serves from L1 and the database')
+    warned = true
+  })
+  redis.on('ready', () => {
+    if (warned) app.log.info('Redis is back')
+    warned = false
+  })
+  subscriber.on('error', () => {})
+  // Give a healthy Redis a moment to connect so the first requests use it; never wait longer.
+  await Promise.race([
+    Promise.allSettled([redis.connect(), subscriber.connect()]),
+    new Promise((resolve) => setTimeout(resolve, CONNECT_TIMEOUT_MS).unref())
+  ])
+  app.decorate<RedisConnection>('redis', redis)
+  app.decorate<RedisConnection>('redisSubscriber', subscriber)
+  app.addHook('onClose', async () => {
+    redis.disconnect()
+    subscriber.disconnect()
+  })
 }
 
 export default fp(redisPlugin, { name: 'gateway-redis', dependencies: ['gateway-config'], fastify: '5.x' })

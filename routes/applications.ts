@@ -8,6 +8,7 @@ const ApplicationWithRecommendations = Type.Intersect([Application, Type.Object(
 
 const applications: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/applications', {
+    config: { cache: { ttl: 60 } },
     schema: {
       tags: ['applications'], summary: 'List applications',
       querystring: Type.Object({
@@ -37,6 +38,7 @@ const applications: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/applications/:id', {
+    config: { cache: { ttl: 60 } },
     schema: { tags: ['applications'], summary: 'An application with its recommendations', params: IdParams, response: { 200: ApplicationWithRecommendations, ...errorResponses } }
   }, async (req) => {
     const [row, recommendations] = await Promise.all([

@@ -26,6 +26,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/users/:id/events', {
+    config: { cache: { ttl: 60 } },
     schema: {
       tags: ['events'], summary: "A user's activity events, newest first",
       params: IdParams,
@@ -37,6 +38,7 @@ const events: FastifyPluginAsyncTypebox = async (app) => {
   }, (req) => userScoped(app, req.params.id, listEvents(app.db.cached, { ...req.query, userId: req.params.id })))
 
   app.get('/audit-logs', {
+    config: { cache: { ttl: 60 } },
     schema: {
       tags: ['audit'], summary: 'Audit trail, newest first',
       querystring: Type.Object({

@@ -8,6 +8,7 @@ const UniversityWithPrograms = Type.Intersect([University, Type.Object({ program
 
 const universities: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/universities', {
+    config: { cache: { ttl: 60 } },
     schema: {
       tags: ['universities'], summary: 'List universities',
       querystring: Type.Object({
@@ -21,6 +22,7 @@ const universities: FastifyPluginAsyncTypebox = async (app) => {
   }, (req) => listUniversities(app.db.cached, req.query))
 
   app.get('/universities/:id', {
+    config: { cache: { ttl: 60 } },
     schema: { tags: ['universities'], summary: 'A university with its programs', params: IdParams, response: { 200: UniversityWithPrograms, ...errorResponses } }
   }, async (req) => {
     const [uni, programs] = await Promise.all([
@@ -31,6 +33,7 @@ const universities: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/universities/:id/stats', {
+    config: { cache: { ttl: 300 } },
     schema: {
       tags: ['universities'], summary: 'Application statistics (materialized view, refreshed by maintenance)',
       params: IdParams, response: { 200: UniversityStats, ...errorResponses }

@@ -20,6 +20,7 @@ const UserPatch = Type.Object({
 
 const users: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/users', {
+    config: { cache: { ttl: 60 } },
     schema: {
       tags: ['users'], summary: 'List users (keyset pagination)',
       querystring: Type.Object({ limit: PageQuery.limit, cursor: Type.Optional(PageQuery.cursor) }, { additionalProperties: false }),
@@ -39,6 +40,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.get('/users/:id', {
+    config: { cache: { ttl: 60 } },
     schema: { tags: ['users'], summary: 'Get a user', params: IdParams, response: { 200: User, ...errorResponses } }
   }, async (req) => found(await getUser(app.db.cached, req.params.id), 'User', req.params.id))
 
@@ -47,6 +49,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req) => found(await app.writes.updateUser(req.params.id, req.body, actorOf(req)), 'User', req.params.id))
 
   app.get('/users/:id/applications', {
+    config: { cache: { ttl: 60 } },
     schema: {
       tags: ['users'], summary: "A user's applications",
       params: IdParams,
@@ -56,6 +59,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
   }, (req) => userScoped(app, req.params.id, listApplications(app.db.cached, { ...req.query, userId: req.params.id })))
 
   app.get('/users/:id/notifications', {
+    config: { cache: { ttl: 60 } },
     schema: {
       tags: ['users'], summary: "A user's notifications, newest first",
       params: IdParams,

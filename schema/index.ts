@@ -16,6 +16,11 @@ export const schemaText = readFileSync(new URL('./schema.graphql', import.meta.u
 
 async function graphqlPlugin (app: FastifyInstance) {
   const { config } = app
+  // Response cache policy for GraphQL queries (mutations are never cached). User.applications and
+  // User.notifications are read with raw SQL (nested-pages.ts), which reports no tags: declared here.
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/graphql') route.config = { ...route.config, cache: { ttl: 60, tags: ['applications', 'notifications'] } }
+  })
   await app.register(mercurius, {
     schema: schemaText,
     resolvers,

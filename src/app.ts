@@ -10,6 +10,10 @@ import errorsPlugin from '../plugins/errors.js'
 import postgresPlugin from '../plugins/postgres.js'
 import redisPlugin from '../plugins/redis.js'
 import dbPlugin from '../plugins/db.js'
+import replicasPlugin from '../plugins/replicas.js'
+import consistencyPlugin from '../plugins/consistency.js'
+import cachePlugin from '../plugins/cache.js'
+import responseCachePlugin from '../plugins/response-cache.js'
 import adminAuthPlugin from '../plugins/admin-auth.js'
 import swaggerPlugin from '../plugins/swagger.js'
 import graphqlPlugin from '../schema/index.js'
@@ -18,6 +22,7 @@ import universitiesRoutes from '../routes/universities.js'
 import applicationsRoutes from '../routes/applications.js'
 import eventsRoutes from '../routes/events.js'
 import healthRoutes from '../routes/admin/health.js'
+import cacheAdminRoutes from '../routes/admin/cache.js'
 
 export interface AppOptions { config: GatewayConfig }
 
@@ -29,6 +34,10 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
   await fastify.register(redisPlugin)
   // Tier 2: the gateway's own services.
   await fastify.register(dbPlugin)
+  await fastify.register(replicasPlugin)
+  await fastify.register(consistencyPlugin)
+  await fastify.register(cachePlugin)
+  await fastify.register(responseCachePlugin)
   await fastify.register(adminAuthPlugin)
   await fastify.register(swaggerPlugin)
   // Tier 3: routes.
@@ -40,6 +49,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
   await fastify.register(async (admin) => {
     admin.addHook('onRequest', admin.verifyBearer(opts.config.ADMIN_TOKEN))
     await admin.register(healthRoutes)
+    await admin.register(cacheAdminRoutes)
   })
 }
 

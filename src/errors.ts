@@ -15,6 +15,7 @@ export const errors = {
   GW_ERR_INVALID_QUERY: createError('GW_ERR_INVALID_QUERY', '%s', 400),
   GW_ERR_PAYLOAD_TOO_LARGE: createError('GW_ERR_PAYLOAD_TOO_LARGE', 'Request body is too large', 413),
   GW_ERR_UNSUPPORTED_MEDIA_TYPE: createError('GW_ERR_UNSUPPORTED_MEDIA_TYPE', 'Unsupported content type: %s', 415),
+  GW_ERR_INVALID_CONSISTENCY_TOKEN: createError('GW_ERR_INVALID_CONSISTENCY_TOKEN', '%s', 400),
 
   // --- Auth ---
   GW_ERR_UNAUTHORIZED: createError('GW_ERR_UNAUTHORIZED', 'Missing or invalid bearer token', 401),
@@ -32,6 +33,7 @@ export const errors = {
   GW_ERR_DB_UNAVAILABLE: createError('GW_ERR_DB_UNAVAILABLE', 'Database unavailable', 503),
   GW_ERR_POOL_TIMEOUT: createError('GW_ERR_POOL_TIMEOUT', 'Timed out waiting for a database connection', 503),
   GW_ERR_QUERY_TIMEOUT: createError('GW_ERR_QUERY_TIMEOUT', 'Query exceeded the statement timeout', 503),
+  GW_ERR_PRIMARY_READ_ONLY: createError('GW_ERR_PRIMARY_READ_ONLY', 'The primary database is in recovery (read-only)', 503),
 
   // --- Anything else ---
   GW_ERR_INTERNAL: createError('GW_ERR_INTERNAL', 'Internal server error', 500)

@@ -6,3 +6,6 @@ export { compileCount, compileCreate, compileDelete, compileFindFirst, compileFi
 export { models, modelNames, getModel, type ModelDef, type ModelName, type FieldDef, type ColumnType } from './models/registry.js'
 export type * from './models/types.js'
 export { errors, gatewayError, isGatewayError, type ErrorCode, type GatewayError } from './errors.js'
+export { createQueryCache, QueryCache, type QueryCacheOptions, type WarmQuery, type WarmResult, type CacheStats } from './cache/index.js'
+export { ReplicaManager, REPLICA_HEALTH_DEFAULTS, type ReplicaHealthOptions, type ReplicaStatus, type PrimaryStatus, type NodeStateChange } from './replicas/index.js'
+export { TokenCodec, assertNotFromFuture } from './consistency/index.js'

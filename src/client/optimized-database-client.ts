@@ -8,28 +8,41 @@
 import { EventEmitter } from 'node:events'
 import type pg from 'pg'
 import { maskUrl } from '../config/database.js'
+import { currentContext } from '../context/request-context.js'
 import type { ModelDef } from '../models/registry.js'
 import { PoolRegistry, type ExternalPools } from '../pools/pool-registry.js'
+import { maxLsn } from '../replicas/lsn.js'
+import { ReplicaManager } from '../replicas/replica-manager.js'
+import type { ReplicaHealthOptions } from '../replicas/types.js'
+import { readCommitLsn, readInsertLsn } from './commit-lsn.js'
+import { DatabaseSession, checkConsistency, honouringConsistency, withConsistency } from './consistency.js'
 import { WRITE_OPERATIONS, createDelegates, createOperationHandler, type OperationHandler } from './delegates.js'
 import { execute } from './executor.js'
 import { checkHealth, probeNode, type DatabaseHealth } from './health.js'
+import { HealthAwareRouter } from './health-aware-router.js'
 import { defaultLogger, type ClientLogger } from './logger.js'
-import { codedError } from './pg-errors.js'
-import { RoundRobinRouter, type NodeName, type ReadRouter } from './read-router.js'
+import { codedError, failureReason } from './pg-errors.js'
+import { ReadPath, standbyCanRun } from './read-path.js'
+import type { NodeName, ReadRouter } from './read-router.js'
+import { InFlight, createStrategy } from './read-strategies.js'
 import { runTransaction, type TransactionClient, type TransactionOptions } from './transaction.js'
-import type { CommitEvent, DatabaseConfig, ModelDelegates, QueryEvent, WriteRecord } from './types.js'
+import type { CommitEvent, ConsistencyOptions, DatabaseConfig, ModelDelegates, QueryEvent, WriteRecord } from './types.js'
 
 export interface ClientOptions {
   /** Pools owned by the caller; the client uses them and never ends them. */
   pools?: ExternalPools
   logger?: ClientLogger
-  /** Read node selection; round-robin over the replicas by default. */
+  /** Read node selection; by default the replica manager's view with `config.readStrategy`. */
   readRouter?: ReadRouter
+  /** Replica health loop settings; override `config.replicaHealth`. */
+  replicaHealth?: Partial<ReplicaHealthOptions>
 }
 
 export interface RawQueryOptions {
   /** 'primary' (default) or 'read' (the node the read router picks). */
   target?: 'primary' | 'read'
+  /** For `target: 'read'`: how fresh the answer must be. */
+  consistency?: ConsistencyOptions
 }
 
 export interface ClientEvents {
@@ -51,8 +64,13 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
    * `cachedHandler` (SPEC §9).
    */
   readonly cached: ModelDelegates
+  /** Health, lag and rotation of every node (SPEC §4 `replicaManager.checkReplicationLag()`). */
+  readonly replicaManager: ReplicaManager
   private readonly logger: ClientLogger
   private router: ReadRouter
+  private readonly readPath: ReadPath
+  /** The highest WAL position this client knows the primary has committed. */
+  private knownLsn: string | undefined
   private cachedHandler: OperationHandler
   private readonly commitHooks: Array<(event: CommitEvent) => Promise<void> | void> = []
   private closed = false
@@ -68,21 +86,41 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
     this.pools = options.pools
       ? PoolRegistry.fromPools(options.pools, onPoolError)
       : PoolRegistry.fromConfig(config, onPoolError)
-    this.router = options.readRouter ?? new RoundRobinRouter(this.pools.replicas.map((r) => r.name))
+    this.replicaManager = new ReplicaManager(this.pools.all(), { ...config.replicaHealth, ...options.replicaHealth })
+    const inFlight = new InFlight()
+    this.router = options.readRouter ??
+      new HealthAwareRouter(this.replicaManager, createStrategy(config.readStrategy, inFlight, (n) => this.replicaManager.latency(n)))
+    this.readPath = new ReadPath({
+      pools: this.pools,
+      manager: this.replicaManager,
+      router: () => this.router,
+      inFlight,
+      onQuery: this.emitQuery,
+      primaryLsn: () => maxLsn(this.knownLsn, this.replicaManager.frontierLsn())
+    })
 
     const onPrimary = (q: { text: string; values: unknown[] }, model: ModelDef) => this.run('primary', q.text, q.values, model)
-    const onRead = (q: { text: string; values: unknown[] }, model: ModelDef) => this.run(this.router.pick(), q.text, q.values, model)
-    const primaryHandler = this.announcingWrites(createOperationHandler({ read: onPrimary, write: onPrimary }))
-    const readHandler = this.announcingWrites(createOperationHandler({ read: onRead, write: onPrimary }))
+    const onWrite = (q: { text: string; values: unknown[] }, model: ModelDef) => {
+      this.assertWritable()
+      return this.run('primary', q.text, q.values, model)
+    }
+    const onRead = (q: { text: string; values: unknown[] }, model: ModelDef) => {
+      this.assertOpen()
+      return this.readPath.run(q.text, q.values, model)
+    }
+    const primaryHandler = honouringConsistency(this.announcingWrites(createOperationHandler({ read: onPrimary, write: onWrite })))
+    const readHandler = this.announcingWrites(createOperationHandler({ read: onRead, write: onWrite }))
     this.cachedHandler = readHandler
     this.primary = createDelegates(primaryHandler)
-    this.read = createDelegates(readHandler)
-    this.cached = createDelegates((model, op, args) => this.cachedHandler(model, op, args))
+    this.read = createDelegates(honouringConsistency(readHandler))
+    // Consistency is applied outside the cache layer, so the cache sees it in the context.
+    this.cached = createDelegates(honouringConsistency((model, op, args) => this.cachedHandler(model, op, args)))
   }
 
   /**
    * Checks that the primary answers (failure → GW_ERR_DB_UNAVAILABLE); replicas that do not answer
-   * are logged, not fatal.
+   * are logged, not fatal. Then starts the replica health loop (first round awaited; `close()`
+   * stops it).
    */
   async connect (): Promise<void> {
     this.assertOpen()
@@ -96,11 +134,13 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
       const r = await probeNode(entry, this.config.pool.connectionTimeoutMillis + 1_000)
       if (!r.up) this.logger.warn({ node: entry.name, reason: r.error }, 'read replica did not answer')
     }))
+    await this.replicaManager.start()
   }
 
   /** Ends the pools this client opened (never pools passed in). Idempotent. */
   async close (): Promise<void> {
     this.closed = true
+    this.replicaManager.stop()
     await this.pools.close()
   }
 
@@ -134,16 +174,61 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
     this.router = router
   }
 
-  /** Raw SQL escape hatch; values are always bound parameters. Primary unless `target: 'read'`. */
-  query<R extends pg.QueryResultRow = any> (text: string, values?: unknown[], opts: RawQueryOptions = {}): Promise<pg.QueryResult<R>> {
-    const node = opts.target === 'read' ? this.router.pick() : 'primary'
-    return this.run(node, text, values) as Promise<pg.QueryResult<R>>
+  /**
+   * Raw SQL escape hatch; values are always bound parameters. Primary unless `target: 'read'` (and
+   * then only statements a standby can run: locking or writing ones still go to the primary).
+   */
+  async query<R extends pg.QueryResultRow = any> (text: string, values?: unknown[], opts: RawQueryOptions = {}): Promise<pg.QueryResult<R>> {
+    this.assertOpen()
+    if (opts.target === 'read' && standbyCanRun(text)) {
+      const c = opts.consistency === undefined ? undefined : checkConsistency(opts.consistency)
+      const read = () => this.readPath.run(text, values)
+      return await (c === undefined ? read() : withConsistency(c, read)) as pg.QueryResult<R>
+    }
+    if (this.replicaManager.primaryState() === 'down') this.assertWritable()
+    return await this.run('primary', text, values) as pg.QueryResult<R>
   }
 
   /** Runs `fn` in one transaction on one primary connection; rolls back if it throws. */
-  transaction<T> (fn: (tx: TransactionClient) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+  async transaction<T> (fn: (tx: TransactionClient) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     this.assertOpen()
-    return runTransaction(this.pools.primary, this.emitQuery, fn, opts, (writes) => this.committed(writes))
+    if (opts.readOnly !== true) this.assertWritable()
+    return await runTransaction(this.pools.primary, this.emitQuery, fn, opts, (writes, client) => this.committed(writes, client))
+  }
+
+  /** Calls through the session honour its consistency and see its own writes (library read-your-writes). */
+  session (opts: ConsistencyOptions = {}): DatabaseSession {
+    return new DatabaseSession(this, opts)
+  }
+
+  /** The highest WAL position this client has seen committed on the primary. */
+  lastKnownLsn (): string | undefined {
+    return maxLsn(this.knownLsn, this.replicaManager.frontierLsn())
+  }
+
+  /**
+   * The primary's current insert position (nothing committed can be beyond it): what a token from
+   * another instance is checked against. Undefined when the primary does not answer.
+   */
+  async primaryInsertLsn (): Promise<string | undefined> {
+    try {
+      const lsn = await readInsertLsn(this.pools.primary)
+      this.knownLsn = maxLsn(this.knownLsn, lsn)
+      return lsn
+    } catch (err) {
+      this.logger.warn({ node: 'primary', reason: failureReason(err, 'primary') }, 'could not read the primary WAL position')
+      return undefined
+    }
+  }
+
+  /**
+   * Writes fail fast while the health loop sees the primary down or in recovery, instead of waiting
+   * for a connection (or a read-only error) on every request.
+   */
+  private assertWritable (): void {
+    const state = this.replicaManager.primaryState()
+    if (state === 'down') throw codedError('GW_ERR_DB_UNAVAILABLE', 'The primary database is unavailable', { node: 'primary' })
+    if (state === 'read-only') throw codedError('GW_ERR_PRIMARY_READ_ONLY', 'The primary database is in recovery (read-only)', { node: 'primary' })
   }
 
   /** Autocommit writes through the delegates announce themselves like a one-statement transaction. */
@@ -156,12 +241,23 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   }
 
   /**
-   * Runs the commit hooks, then emits 'commit'. Failures are logged and never fail the (already
-   * committed) write.
+   * Reads the primary's WAL position (into the event and the request context), runs the commit
+   * hooks, then emits 'commit'. Failures are logged and never fail the (already committed) write.
    */
-  private async committed (writes: WriteRecord[]): Promise<void> {
+  private async committed (writes: WriteRecord[], client?: pg.PoolClient): Promise<void> {
     if (writes.length === 0) return
     const event: CommitEvent = { writes }
+    try {
+      const lsn = await readCommitLsn(client ?? this.pools.primary)
+      if (lsn !== undefined) {
+        event.lsn = lsn
+        this.knownLsn = maxLsn(this.knownLsn, lsn)
+        const ctx = currentContext()
+        if (ctx !== undefined) ctx.lastCommitLsn = maxLsn(ctx.lastCommitLsn, lsn)
+      }
+    } catch (err) {
+      this.logger.error({ node: 'primary', reason: failureReason(err, 'primary') }, 'could not read the WAL position after a commit')
+    }
     for (const hook of this.commitHooks) {
       try {
         await hook(event)

@@ -68,6 +68,8 @@ export function toGatewayError (err: unknown, ctx: ErrorContext = {}): GatewayEr
   if (lost !== undefined) return codedError('GW_ERR_DB_UNAVAILABLE', `Database unavailable (${node}: ${lost})`, { node }, err)
   if (code.startsWith('08')) return codedError('GW_ERR_DB_UNAVAILABLE', `Database unavailable (${node}: connection failure)`, { node }, err)
   if (code === '57014') return codedError('GW_ERR_QUERY_TIMEOUT', 'Query exceeded the statement timeout', { node }, err)
+  // A write refused by a primary that turned out to be a standby (mid-failover): retry later, not a 500.
+  if (code === '25006' && node === 'primary') return codedError('GW_ERR_PRIMARY_READ_ONLY', 'The primary database is in recovery (read-only)', { node }, err)
 
   const model = ctx.model ?? modelOfTable(e.table)
   const modelName = model?.name ?? 'row'

@@ -3,6 +3,7 @@
  * name in it is checked against the model registry before SQL is built.
  */
 import type { ModelRows } from '../models/types.js'
+import type { ReplicaHealthOptions } from '../replicas/types.js'
 
 export type Scalar = string | number | boolean | Date | null
 
@@ -62,11 +63,17 @@ export interface DeleteArgs<Row> { where: Partial<Row>; select?: SelectInput<Row
 /** Per-call cache options of `db.cached.<model>` (honoured by the cache issue; read-through for now). */
 export interface CacheCallOptions { ttl?: number; tags?: string[] }
 
+/** Read consistency (SPEC §6): at least `minLsn` fresh (a replica that has replayed it, or the primary), or `strong` (the primary). */
+export interface ConsistencyOptions { minLsn?: string; strong?: boolean }
+
+/** Per-call read options: `db.read.users.findMany({ where, consistency: { minLsn } })`. */
+export interface ReadCallOptions { consistency?: ConsistencyOptions }
+
 export interface ModelDelegate<Row> {
-  findMany (args?: FindManyArgs<Row> & CacheCallOptions): Promise<Row[]>
-  findUnique (args: FindUniqueArgs<Row> & CacheCallOptions): Promise<Row | null>
-  findFirst (args?: FindFirstArgs<Row> & CacheCallOptions): Promise<Row | null>
-  count (args?: CountArgs<Row> & CacheCallOptions): Promise<number>
+  findMany (args?: FindManyArgs<Row> & CacheCallOptions & ReadCallOptions): Promise<Row[]>
+  findUnique (args: FindUniqueArgs<Row> & CacheCallOptions & ReadCallOptions): Promise<Row | null>
+  findFirst (args?: FindFirstArgs<Row> & CacheCallOptions & ReadCallOptions): Promise<Row | null>
+  count (args?: CountArgs<Row> & CacheCallOptions & ReadCallOptions): Promise<number>
   create (args: CreateArgs<Row>): Promise<Row>
   /** Returns null when no row matched. */
   update (args: UpdateArgs<Row>): Promise<Row | null>
@@ -119,4 +126,6 @@ export interface DatabaseConfig {
   /** Per-statement timeout in ms applied on every connection (0 = none). */
   statementTimeoutMillis: number
   applicationName: string
+  /** Replica health loop settings (defaults: REPLICA_HEALTH_DEFAULTS in src/replicas). */
+  replicaHealth?: Partial<ReplicaHealthOptions>
 }

@@ -7,7 +7,7 @@ import { splitUrls } from './load.js'
 
 export function databaseConfigFrom (config: GatewayConfig): DatabaseConfig {
   if (!config.DATABASE_URL) throw gatewayError('GW_ERR_CONFIG', 'DATABASE_URL must be set before the app is built')
-  return createDatabaseConfig({
+  const db = createDatabaseConfig({
     url: config.DATABASE_URL,
     readUrls: splitUrls(config.DATABASE_READ_URLS),
     poolMin: config.DB_POOL_MIN,
@@ -17,6 +17,15 @@ export function databaseConfigFrom (config: GatewayConfig): DatabaseConfig {
     readStrategy: config.DB_READ_STRATEGY,
     statementTimeoutMillis: config.DB_STATEMENT_TIMEOUT
   }, {}) // the environment was already read once, by loadConfig
+  return {
+    ...db,
+    replicaHealth: {
+      intervalMs: config.REPLICA_HEALTH_INTERVAL_MS,
+      maxLagMs: config.REPLICA_MAX_LAG_MS,
+      unhealthyThreshold: config.REPLICA_UNHEALTHY_THRESHOLD,
+      healthyThreshold: config.REPLICA_HEALTHY_THRESHOLD
+    }
+  }
 }
 
 /** Replica names are positional: replica0, replica1, … in DATABASE_READ_URLS order. */

@@ -31,6 +31,9 @@ export const configSchema = Type.Object({
   DB_READ_STRATEGY: Type.Union([Type.Literal('round-robin'), Type.Literal('least-connections'), Type.Literal('latency')], { default: 'round-robin', description: 'one of round-robin, least-connections, latency' }),
   REPLICA_MAX_LAG_MS: int(5_000, 0, 3_600_000, 'milliseconds'),
   REPLICA_HEALTH_INTERVAL_MS: int(1_000, 50, 600_000, 'milliseconds from 50 to 600000'),
+  REPLICA_UNHEALTHY_THRESHOLD: int(2, 1, 100, 'consecutive bad health readings before a replica leaves the rotation (1 to 100)'),
+  REPLICA_HEALTHY_THRESHOLD: int(3, 1, 100, 'consecutive good health readings before it returns (1 to 100)'),
+  CONSISTENCY_TOKEN_SECRET: Type.Optional(Type.String({ minLength: 32, description: 'a secret of at least 32 characters, the same on every gateway instance (generated per process when unset)' })),
 
   // --- Cache ---
   REDIS_URL: optionalUrl('^rediss?://\\S+$', 'a redis:// or rediss:// URL'),
@@ -43,6 +46,9 @@ export const configSchema = Type.Object({
   CACHE_COMPRESSION_THRESHOLD: int(1_024, 0, 104_857_600, 'bytes'),
   CACHE_ENABLE_WARMING: bool(false),
   CACHE_DB_NOTIFY: bool(false),
+  CACHE_KEY_PREFIX: Type.String({ default: 'sr:', pattern: '^[A-Za-z0-9:_.-]{1,32}$', description: 'a key prefix of 1 to 32 letters, digits or :_.-' }),
+  CACHE_REDIS_TIMEOUT_MS: int(100, 5, 10_000, 'milliseconds from 5 to 10000 (per Redis command)'),
+  CACHE_WARM_INTERVAL: int(300, 0, 86_400, 'seconds (0 = warm only at start)'),
 
   // --- Monitoring and alerts ---
   MONITORING_ENABLED: bool(true),

@@ -1,0 +1,180 @@
+/**
+ * The query cache behind `db.cached.<model>` (SPEC §9): `createQueryCache(db, options)` installs
+ * itself as the client's cache layer and commit hook, and offers `invalidateCache(tags)`,
+ * `warmCache()` and `getCacheStats()` (also attached to the client).
+ *
+ * Per call: `db.cached.users.findMany({ where, ttl: 60, tags: ['vip'] })` — `ttl` in seconds,
+ * `tags` added to the automatic ones (keys.ts). Both are stripped before the query compiler sees
+ * the arguments.
+ */
+import { WRITE_OPERATIONS, type OperationHandler, type OperationName } from '../client/delegates.js'
+import type { OptimizedDatabaseClient } from '../client/optimized-database-client.js'
+import type { CommitEvent } from '../client/types.js'
+import { currentContext, runWithContext, type RequestContext } from '../context/request-context.js'
+import type { ModelName } from '../models/registry.js'
+import { HotKeys } from './hot-keys.js'
+import { readTags, stableStringify, writeTags } from './keys.js'
+import { requiredLsn } from './lsn.js'
+import { recordRead, traceOf } from './read-trace.js'
+import { RedisStore, type RedisConnection } from './redis-store.js'
+import { reviveResult } from './revive.js'
+import { parseSize } from './size.js'
+import { cacheStats, type CacheStats } from './stats-report.js'
+import { TwoTierCache } from './two-tier-cache.js'
+
+export type ReadOperation = 'findMany' | 'findUnique' | 'findFirst' | 'count'
+export interface WarmQuery { model: ModelName; op: ReadOperation; args?: Record<string, unknown> }
+export interface WarmResult { key: string; ok: boolean; ms: number; source: 'declared' | 'hot'; error?: string }
+
+export interface QueryCacheOptions {
+  enabled?: boolean
+  /** L2; without it the cache is L1-only. */
+  redis?: RedisConnection | undefined
+  keyPrefix?: string
+  redisTimeoutMs?: number
+  ttlSeconds?: number
+  staleTtlSeconds?: number
+  maxMemory?: string | number
+  compression?: boolean
+  compressionThreshold?: number
+  /** Reads may be served by lagging replicas (see TwoTierOptions.readsMayLag). */
+  readsMayLag?: boolean
+  lagWindowMs?: number
+  /** Queries to warm at start and on schedule, besides the hottest keys. */
+  warm?: WarmQuery[]
+  hotKeysToWarm?: number
+  logger?: { warn: (obj: object, msg: string) => void; info?: (obj: object, msg: string) => void }
+}
+
+/** Entries never live longer than this, whatever `ttl` a call asks for (bounds the version records). */
+export const MAX_TTL_SECONDS = 86_400
+
+declare module '../client/optimized-database-client.js' {
+  interface OptimizedDatabaseClient {
+    /** Present once a query cache is installed (createQueryCache). */
+    invalidateCache?: (tags: string[]) => Promise<{ invalidated: string[] }>
+    warmCache?: () => Promise<WarmResult[]>
+    getCacheStats?: () => CacheStats
+  }
+}
+
+export class QueryCache {
+  readonly engine: TwoTierCache
+  readonly store: RedisStore | undefined
+  readonly enabled: boolean
+  private inner: OperationHandler | undefined
+  private readonly hot = new HotKeys<WarmQuery>()
+  private readonly defaultTtlMs: number
+
+  constructor (readonly db: OptimizedDatabaseClient, private readonly opts: QueryCacheOptions = {}) {
+    this.enabled = opts.enabled ?? true
+    this.defaultTtlMs = (opts.ttlSeconds ?? 300) * 1000
+    const staleTtlMs = (opts.staleTtlSeconds ?? 60) * 1000
+    this.store = opts.redis
+      ? new RedisStore(opts.redis, {
+        prefix: opts.keyPrefix ?? 'sr:',
+        timeoutMs: opts.redisTimeoutMs ?? 100,
+        versionTtlMs: (Math.max(MAX_TTL_SECONDS, opts.ttlSeconds ?? 300) + (opts.staleTtlSeconds ?? 60) + 60) * 1000,
+        onRecover: () => this.engine.recover()
+      })
+      : undefined
+    this.engine = new TwoTierCache({
+      maxMemoryBytes: parseSize(opts.maxMemory ?? '64mb'),
+      staleTtlMs,
+      compression: opts.compression ?? true,
+      compressionThreshold: opts.compressionThreshold ?? 1024,
+      store: this.store,
+      readsMayLag: opts.readsMayLag ?? false,
+      lagWindowMs: opts.lagWindowMs ?? 5_000,
+      ...(opts.logger ? { logger: opts.logger } : {})
+    })
+    db.useCacheLayer((inner) => {
+      this.inner = inner
+      return (model, op, args) => this.handle(model, op, args)
+    })
+    db.addCommitHook((event) => this.onCommit(event))
+    db.invalidateCache = (tags) => this.invalidateCache(tags)
+    db.warmCache = () => this.warmCache()
+    db.getCacheStats = () => this.getCacheStats()
+  }
+
+  async invalidateCache (tags: string[]): Promise<{ invalidated: string[] }> {
+    const unique = [...new Set(tags)]
+    await this.engine.invalidate(unique)
+    return { invalidated: unique }
+  }
+
+  /** Refreshes the declared queries and the hottest recent ones; reports each. */
+  async warmCache (): Promise<WarmResult[]> {
+    const declared = (this.opts.warm ?? []).map((spec) => ({ spec, source: 'declared' as const }))
+    const hot = this.hot.takeTop(this.opts.hotKeysToWarm ?? 20).map((h) => ({ spec: h.spec, source: 'hot' as const }))
+    const seen = new Set<string>()
+    const out: WarmResult[] = []
+    for (const { spec, source } of [...declared, ...hot]) {
+      const { ttl, tags, ...rest } = (spec.args ?? {}) as { ttl?: number; tags?: string[] }
+      const key = this.keyOf(spec.model, spec.op, rest)
+      if (seen.has(key)) continue
+      seen.add(key)
+      const started = Date.now()
+      try {
+        await this.read(spec.model, spec.op, rest, ttl, tags, currentContext(), true)
+        out.push({ key, ok: true, ms: Date.now() - started, source })
+      } catch (err) {
+        out.push({ key, ok: false, ms: Date.now() - started, source, error: (err as Error).message })
+      }
+    }
+    return out
+  }
+
+  getCacheStats (): CacheStats {
+    return cacheStats(this.engine, this.enabled)
+  }
+
+  private async handle (model: ModelName, op: OperationName, args: unknown): Promise<unknown> {
+    const inner = this.inner!
+    if (WRITE_OPERATIONS.has(op)) return await inner(model, op, args)
+    const { ttl, tags, ...rest } = (args ?? {}) as { ttl?: number; tags?: string[] } & Record<string, unknown>
+    const ctx = currentContext()
+    if (!this.enabled || ctx?.strong === true || ctx?.cacheBypass === true) {
+      this.engine.counters.bypass++
+      const trace = traceOf(ctx)
+      if (trace) trace.bypassed = true
+      return await inner(model, op, rest)
+    }
+    return await this.read(model, op as ReadOperation, rest, ttl, tags, ctx, false)
+  }
+
+  private keyOf (model: ModelName, op: string, args: Record<string, unknown>): string {
+    return `q:${model}:${op}:${stableStringify(args)}`
+  }
+
+  private async read (model: ModelName, op: ReadOperation, args: Record<string, unknown>, ttl: number | undefined,
+    tags: string[] | undefined, ctx: RequestContext | undefined, force: boolean): Promise<unknown> {
+    const key = this.keyOf(model, op, args)
+    if (!force) this.hot.touch(key, () => ({ model, op, args: { ...args, ...(ttl !== undefined ? { ttl } : {}), ...(tags ? { tags } : {}) } }))
+    const ttlMs = ttl === undefined ? this.defaultTtlMs : Math.min(Math.max(ttl, 1), MAX_TTL_SECONDS) * 1000
+    const r = await this.engine.fetch({
+      key,
+      ttlMs,
+      minLsn: requiredLsn(ctx),
+      force,
+      load: async () => {
+        // A child context, so the read path's observedLsn is this read's own.
+        const child: RequestContext = { ...ctx, observedLsn: undefined }
+        const value = await runWithContext(child, () => this.inner!(model, op, args))
+        return { value, body: JSON.stringify(value), tags: [...readTags(model, op, args, value), ...(tags ?? [])], lsn: child.observedLsn }
+      }
+    })
+    if (ctx && r.entry.lsn !== undefined) ctx.observedLsn = r.entry.lsn
+    recordRead(ctx, r.entry.tags, r.entry.lsn)
+    return r.value !== undefined ? r.value : reviveResult(model, r.body)
+  }
+
+  private async onCommit (event: CommitEvent): Promise<void> {
+    await this.engine.invalidate(writeTags(event.writes), event.lsn)
+  }
+}
+
+export function createQueryCache (db: OptimizedDatabaseClient, opts: QueryCacheOptions = {}): QueryCache {
+  return new QueryCache(db, opts)
+}
