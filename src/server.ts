@@ -62,7 +62,7 @@ async function main (): Promise<void> {
     `  API docs    ${base}/docs`,
     `  Health      ${base}/admin/health`,
     `  Database    ${maskUrl(config.DATABASE_URL!)}${stopEmbedded ? ' (embedded)' : ''}`,
-    `  Redis       ${config.REDIS_URL ? maskUrl(config.REDIS_URL) : 'not configured'}`,
+    `  Redis       ${config.REDIS_URL ? maskUrl(config.REDIS_URL) : 'not configured (cache is in-process only)'}`,
     generatedToken ? `  Admin token ${config.ADMIN_TOKEN} (generated; set ADMIN_TOKEN to choose one)` : '  Admin token from ADMIN_TOKEN',
     ''
   ].join('\n'))
