@@ -62,10 +62,17 @@ async function main (): Promise<void> {
     `  API docs    ${base}/docs`,
     `  Health      ${base}/admin/health`,
     `  Database    ${maskUrl(config.DATABASE_URL!)}${stopEmbedded ? ' (embedded)' : ''}`,
-    `  Redis       ${config.REDIS_URL ? maskUrl(config.REDIS_URL) : 'not configured (cache is in-process only)'}`,
+    `  Cache       ${describeCache(config)}`,
     generatedToken ? `  Admin token ${config.ADMIN_TOKEN} (generated; set ADMIN_TOKEN to choose one)` : '  Admin token from ADMIN_TOKEN',
     ''
   ].join('\n'))
+}
+
+function describeCache (config: GatewayConfig): string {
+  if (!config.CACHE_ENABLED) return 'off (CACHE_ENABLED=false)'
+  if (config.REDIS_CLUSTER_NODES) return `in-process + Redis Cluster ${config.REDIS_CLUSTER_NODES}`
+  if (config.REDIS_URL) return `in-process + Redis ${maskUrl(config.REDIS_URL)}`
+  return 'in-process only (set REDIS_URL for the shared tier)'
 }
 
 main().catch((err) => {
