@@ -74,7 +74,9 @@ async function cachePlugin (app: FastifyInstance) {
 
   let listener: DbChangeListener | undefined
   if (c.CACHE_DB_NOTIFY && c.CACHE_ENABLED && c.DATABASE_URL) {
-    listener = new DbChangeListener(c.DATABASE_URL, (tags) => cache.invalidateCache(tags).then(() => {}), app.log)
+    // The notification's own tags (rows, or all rows when it has no ids), not invalidateCache's
+    // model expansion: a one-row change must not drop every lookup by key of its table.
+    listener = new DbChangeListener(c.DATABASE_URL, (tags) => cache.engine.invalidate(tags), app.log)
     app.addHook('onReady', async () => { await listener!.start() })
   }
 

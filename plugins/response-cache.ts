@@ -16,7 +16,7 @@ import { currentContext, runWithContext, type RequestContext } from '../src/cont
 import { etagOf, startTrace, traceOf, type FillStart, type WarmResult } from '../src/cache/index.js'
 import { HotKeys } from '../src/cache/hot-keys.js'
 import { requiredLsn } from '../src/cache/lsn.js'
-import { responseKey, type ReplayableRequest } from '../src/cache/response-key.js'
+import { replayableSize, responseKey, type ReplayableRequest } from '../src/cache/response-key.js'
 
 export interface RouteCachePolicy {
   /** Seconds; CACHE_TTL when absent. */
@@ -55,7 +55,7 @@ async function responseCachePlugin (app: FastifyInstance) {
   const counters: ResponseCounters = { hits: 0, stale: 0, misses: 0, bypass: 0, notModified: 0, stored: 0 }
   const refreshToken = randomBytes(12).toString('hex')
   const refreshing = new Set<string>()
-  const hot = new HotKeys<ReplayableRequest>(500)
+  const hot = new HotKeys<ReplayableRequest>(500, replayableSize)
   const defaultTtl = app.config.CACHE_TTL
   app.decorate('responseCacheStats', () => ({ ...counters }))
 

@@ -72,6 +72,12 @@ function operationRoot (schema: GraphQLSchema, op: OperationDefinitionNode) {
 
 class CostWalk {
   badFirst: { node: FieldNode; value: unknown } | undefined
+  /**
+   * Cost of each fragment for one parent object. Cost is linear in the parent count, so a spread
+   * costs count × this: each fragment is walked once, however often it is spread (fragments
+   * spreading a fragment twice, n deep, would otherwise take 2^n walks).
+   */
+  private readonly fragmentCosts = new Map<string, number>()
 
   constructor (private readonly context: ValidationContext, private readonly variables: Record<string, unknown>) {}
 
@@ -88,8 +94,13 @@ class CostWalk {
         const fragment = this.context.getFragment(name)
         // A fragment cycle is reported by the spec rules; never follow one here.
         if (!fragment || fragments.has(name)) continue
-        const type = this.context.getSchema().getType(fragment.typeCondition.name.value)
-        if (type) cost += this.selectionSet(fragment.selectionSet, type, count, new Set([...fragments, name]))
+        let unit = this.fragmentCosts.get(name)
+        if (unit === undefined) {
+          const type = this.context.getSchema().getType(fragment.typeCondition.name.value)
+          unit = type ? this.selectionSet(fragment.selectionSet, type, 1, new Set([...fragments, name])) : 0
+          this.fragmentCosts.set(name, unit)
+        }
+        cost += count * unit
       }
     }
     return cost

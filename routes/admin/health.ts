@@ -50,7 +50,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['admin'],
       summary: 'Primary, each replica (rotation state, lag) and Redis; overall ok / degraded / down',
-      description: 'down: the primary does not answer or is read-only (writes fail); degraded: a replica is down or out of the read rotation, or Redis is down.',
+      description: 'down: the primary does not answer or is read-only (writes fail); degraded: a replica is down or out of the read rotation, a pool is saturated, or Redis is down.',
       security: [{ bearerAuth: [] }],
       response: { 200: Health, 401: errorResponses[400], 503: Health }
     }
@@ -61,7 +61,11 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     const primary = manager.primaryStatus()
     const replicas = manager.checkReplicationLag()
     let status = db.status
+    const viaPool = db.nodes.find((n) => n.role === 'primary')
     if (primary.state === 'down' || primary.state === 'read-only') status = 'down'
+    // The health loop's own connection says the primary answers; a pool probe that only timed out
+    // waiting met a saturated pool: overload (requests get 503 + Retry-After), not an outage.
+    else if (status === 'down' && primary.state === 'up' && /^timed out/i.test(viaPool?.error ?? '')) status = 'degraded'
     else if (status === 'ok' && replicas.some((r) => r.state !== 'in-rotation')) status = 'degraded'
     if (app.hasDecorator('redis')) {
       const started = performance.now()

@@ -41,6 +41,15 @@ export class CircuitBreaker {
     return true
   }
 
+  /**
+   * A normal command succeeded. It may have been sent before the breaker opened: only the probe
+   * (`success`) closes an open breaker, after the outage's invalidations were replayed.
+   */
+  commandSucceeded (): void {
+    if (this.state === 'closed') this.failures = 0
+  }
+
+  /** The probe succeeded (its recovery work included): closes the breaker. */
   success (): void {
     this.failures = 0
     if (this.state !== 'closed') {

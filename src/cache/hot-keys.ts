@@ -1,14 +1,15 @@
 /**
- * The most requested cached queries of late (bounded; counts halve at each warming round so old
- * favourites fade), for warming.
+ * The most requested cached queries of late (bounded in count and in bytes: a spec may hold a
+ * request body; counts halve at each warming round so old favourites fade), for warming.
  */
 import { LRUCache } from 'lru-cache'
 
 export class HotKeys<Spec> {
   private readonly seen: LRUCache<string, { spec: Spec; hits: number }>
 
-  constructor (max = 1_000) {
-    this.seen = new LRUCache({ max })
+  /** `sizeOf`: approximate bytes of a key and its spec (default: twice the key, which describes the spec). */
+  constructor (max = 1_000, sizeOf: (key: string, spec: Spec) => number = (key) => key.length * 2, maxBytes = 8 * 1024 * 1024) {
+    this.seen = new LRUCache({ max, maxSize: maxBytes, sizeCalculation: (e, key) => Math.max(1, sizeOf(key, e.spec)) })
   }
 
   touch (key: string, spec: () => Spec): void {

@@ -28,6 +28,19 @@ export function digest (text: string): string {
 
 export const tableTag = (model: ModelName): string => model
 export const rowTag = (model: ModelName, pk: unknown): string => `${model}:${String(pk)}`
+/**
+ * Carried by every lookup by key besides its row tag, so that a write whose rows are unknown (raw
+ * SQL declared by model, a bulk change notified without ids, an explicit model invalidation)
+ * reaches them too; writes to known rows never invalidate it.
+ */
+export const allRowsTag = (model: ModelName): string => `${model}:*`
+
+/** The tags an explicit invalidation of `tags` covers: a model name also means all its rows. */
+export function withAllRows (tags: readonly string[]): string[] {
+  const out = new Set(tags)
+  for (const t of tags) if (Object.hasOwn(models, t)) out.add(allRowsTag(t as ModelName))
+  return [...out]
+}
 
 /** Tags of a cached read, from its arguments and its result. */
 export function readTags (model: ModelName, op: string, args: unknown, result: unknown): string[] {
@@ -37,18 +50,28 @@ export function readTags (model: ModelName, op: string, args: unknown, result: u
     const fromWhere = where[def.primaryKey]
     const pk = fromWhere ?? (result as Record<string, unknown> | null)?.[def.primaryKey]
     // A lookup that found nothing depends on the table: a create may make it find a row.
-    if (result !== null && pk !== undefined && pk !== null && typeof pk !== 'object') return [rowTag(model, pk)]
+    if (result !== null && pk !== undefined && pk !== null && typeof pk !== 'object') return [rowTag(model, pk), allRowsTag(model)]
   }
   return [tableTag(model)]
 }
+
+/**
+ * Rows a delete removes in other tables, by ON DELETE CASCADE (sql/001.do.core_tables.sql:
+ * recommendations.application_id). Their ids are unknown here: all their rows are invalidated.
+ */
+const CASCADES: Partial<Record<ModelName, readonly ModelName[]>> = { applications: ['recommendations'] }
 
 /** Tags a committed unit of work invalidates: each written model, and each written row. */
 export function writeTags (writes: readonly WriteRecord[]): string[] {
   const tags = new Set<string>()
   for (const w of writes) {
+    if (w.op === 'delete' || w.op === 'raw') {
+      for (const child of CASCADES[w.model] ?? []) tags.add(tableTag(child)).add(allRowsTag(child))
+    }
     tags.add(tableTag(w.model))
     const pk = w.row?.[models[w.model].primaryKey]
     if (pk !== undefined && pk !== null) tags.add(rowTag(w.model, pk))
+    else if (w.op === 'raw') tags.add(allRowsTag(w.model))
   }
   return [...tags]
 }

@@ -6,7 +6,7 @@
  */
 import pg from 'pg'
 import { modelNames } from '../models/registry.js'
-import { modelOfTable, rowTag, tableTag } from './keys.js'
+import { allRowsTag, modelOfTable, rowTag, tableTag } from './keys.js'
 
 export const NOTIFY_CHANNEL = 'gateway_cache'
 
@@ -18,7 +18,8 @@ export function tagsOfNotification (payload: string): string[] {
     const msg = JSON.parse(payload) as { t?: string; ids?: number[] | null }
     const model = msg.t === undefined ? undefined : modelOfTable(msg.t)
     if (!model) return []
-    return [tableTag(model), ...(msg.ids ?? []).map((id) => rowTag(model, id))]
+    // Without ids (a statement past 100 rows) every row of the table may have changed.
+    return [tableTag(model), ...(msg.ids ? msg.ids.map((id) => rowTag(model, id)) : [allRowsTag(model)])]
   } catch {
     return []
   }
@@ -57,8 +58,13 @@ export class DbChangeListener {
     try {
       await client.connect()
       await client.query(`LISTEN ${NOTIFY_CHANNEL}`)
+      // stop() ran while this connection was being set up: it could not see it, so close it here.
+      if (this.stopped) {
+        await client.end().catch(() => {})
+        return
+      }
       this.client = client
-      if (this.connectedOnce) await this.onTags(modelNames.map(tableTag))
+      if (this.connectedOnce) await this.onTags(modelNames.flatMap((m) => [tableTag(m), allRowsTag(m)]))
       this.connectedOnce = true
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'cache: LISTEN on the primary failed; retrying')
@@ -67,7 +73,11 @@ export class DbChangeListener {
   }
 
   private reconnect (client: pg.Client): void {
-    if (this.stopped || this.retry) return
+    if (this.stopped) {
+      client.end().catch(() => {})
+      return
+    }
+    if (this.retry) return
     if (this.client === client) this.client = undefined
     client.end().catch(() => {})
     this.retry = setTimeout(() => {

@@ -13,7 +13,7 @@ import type { CommitEvent } from '../client/types.js'
 import { currentContext, runWithContext, type RequestContext } from '../context/request-context.js'
 import type { ModelName } from '../models/registry.js'
 import { HotKeys } from './hot-keys.js'
-import { readTags, stableStringify, writeTags } from './keys.js'
+import { readTags, stableStringify, withAllRows, writeTags } from './keys.js'
 import { requiredLsn } from './lsn.js'
 import { recordRead, traceOf } from './read-trace.js'
 import { RedisStore, type RedisConnection } from './redis-store.js'
@@ -98,9 +98,10 @@ export class QueryCache {
     db.getCacheStats = () => this.getCacheStats()
   }
 
+  /** A model name invalidates everything read from the model, its lookups by key included. */
   async invalidateCache (tags: string[]): Promise<{ invalidated: string[] }> {
     const unique = [...new Set(tags)]
-    await this.engine.invalidate(unique)
+    await this.engine.invalidate(withAllRows(unique))
     return { invalidated: unique }
   }
 
@@ -112,7 +113,7 @@ export class QueryCache {
     const out: WarmResult[] = []
     for (const { spec, source } of [...declared, ...hot]) {
       const { ttl, tags, ...rest } = (spec.args ?? {}) as { ttl?: number; tags?: string[] }
-      const key = this.keyOf(spec.model, spec.op, rest)
+      const key = this.keyOf(spec.model, spec.op, rest, tags)
       if (seen.has(key)) continue
       seen.add(key)
       const started = Date.now()
@@ -144,13 +145,18 @@ export class QueryCache {
     return await this.read(model, op as ReadOperation, rest, ttl, tags, ctx, false)
   }
 
-  private keyOf (model: ModelName, op: string, args: Record<string, unknown>): string {
-    return `q:${model}:${op}:${stableStringify(args)}`
+  /**
+   * The custom tags are part of the key: an entry stored under one caller's tags must not answer
+   * a caller that invalidates the same query through other tags.
+   */
+  private keyOf (model: ModelName, op: string, args: Record<string, unknown>, tags: readonly string[] | undefined): string {
+    const key = `q:${model}:${op}:${stableStringify(args)}`
+    return tags && tags.length > 0 ? `${key}:${stableStringify([...new Set(tags)].sort())}` : key
   }
 
   private async read (model: ModelName, op: ReadOperation, args: Record<string, unknown>, ttl: number | undefined,
     tags: string[] | undefined, ctx: RequestContext | undefined, force: boolean): Promise<unknown> {
-    const key = this.keyOf(model, op, args)
+    const key = this.keyOf(model, op, args, tags)
     if (!force) this.hot.touch(key, () => ({ model, op, args: { ...args, ...(ttl !== undefined ? { ttl } : {}), ...(tags ? { tags } : {}) } }))
     const ttlMs = ttl === undefined ? this.defaultTtlMs : Math.min(Math.max(ttl, 1), MAX_TTL_SECONDS) * 1000
     const r = await this.engine.fetch({

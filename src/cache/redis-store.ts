@@ -144,7 +144,7 @@ export class RedisStore {
     if (!this.available) return undefined
     try {
       const r = await this.timed(fn)
-      this.breaker.success()
+      this.breaker.commandSucceeded()
       return r
     } catch (err) {
       this.latency.errors++

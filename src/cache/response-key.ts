@@ -11,7 +11,8 @@ export interface ReplayableRequest { method: 'GET' | 'POST'; url: string; body?:
 
 interface RequestLike { method: string; url: string; body?: unknown }
 
-const onlyQueries = new LRUCache<string, boolean>({ max: 1_000 })
+/** Keyed by query text, which may be as long as the body limit: bounded in bytes too (longer texts are not memoized). */
+const onlyQueries = new LRUCache<string, boolean>({ max: 1_000, maxSize: 4 * 1024 * 1024, sizeCalculation: (_v, text) => text.length + 1 })
 
 export function isQueryOnly (text: string): boolean {
   let known = onlyQueries.get(text)
@@ -27,6 +28,9 @@ export function isQueryOnly (text: string): boolean {
   }
   return known
 }
+
+/** Approximate bytes a remembered request holds (the hot-request list is bounded by it). */
+export const replayableSize = (key: string, r: ReplayableRequest): number => key.length + r.url.length + (r.body?.length ?? 0)
 
 export function responseKey (request: RequestLike): { key: string; request: ReplayableRequest } | undefined {
   if (request.method === 'GET') return { key: `h:GET:${request.url}`, request: { method: 'GET', url: request.url } }

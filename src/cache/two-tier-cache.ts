@@ -98,8 +98,17 @@ export class TwoTierCache {
     if (req.minLsn !== undefined) return await this.refill(req)
     const flight = this.flights.run(req.key, () => this.refill(req))
     const r = await flight.promise
+    if (!flight.joined) return r
+    // The leader may have read before a write that completed before this read started: its result
+    // answers a joiner only if still storable now. Otherwise join (or lead) a refill that began
+    // after this read did.
+    if (!await this.storable(r.entry, r.entry.lsn, Date.now())) {
+      const again = this.flights.run(req.key, () => this.refill(req))
+      const r2 = await again.promise
+      return again.joined ? { entry: r2.entry, body: r2.body, outcome: r2.outcome } : r2
+    }
     // Joiners get the body only: the leader's value object must not be shared between callers.
-    return flight.joined ? { entry: r.entry, body: r.body, outcome: r.outcome } : r
+    return { entry: r.entry, body: r.body, outcome: r.outcome }
   }
 
   /** L1, then L2; an entry is returned only if still valid (tags, epoch, freshness, TTL + stale window). */
@@ -120,7 +129,8 @@ export class TwoTierCache {
     const decoded = raw ? decodeEntry(raw) : undefined
     if (decoded) {
       const e2: CacheEntry = { ...decoded.entry, local: localStart }
-      if (usable(e2, now, minLsn) && await this.valid(e2)) {
+      // `local` is only the lookup's start here: the entry is valid only if Redis confirms it.
+      if (usable(e2, now, minLsn) && await this.valid(e2, true)) {
         this.l1.set(key, e2)
         return this.found(e2, 'l2', now)
       }
@@ -191,10 +201,22 @@ export class TwoTierCache {
   async recover (): Promise<void> {
     const store = this.store
     if (!store) return
-    if (this.pendingOverflow) await store.rotateEpoch(true)
-    else if (this.pending.size > 0) await store.invalidate([...this.pending], undefined, this.instanceId, true)
-    this.pending.clear()
-    this.pendingOverflow = false
+    // Taken before each await and put back on failure: invalidations made while the replay runs
+    // (the breaker is not closed yet) are replayed by the next round, never dropped.
+    while (this.pendingOverflow || this.pending.size > 0) {
+      const overflow = this.pendingOverflow
+      const tags = [...this.pending]
+      this.pending.clear()
+      this.pendingOverflow = false
+      try {
+        if (overflow) await store.rotateEpoch(true)
+        else await store.invalidate(tags, undefined, this.instanceId, true)
+      } catch (err) {
+        if (overflow) this.pendingOverflow = true
+        else this.remember(tags)
+        throw err
+      }
+    }
   }
 
   clearLocal (): void {
@@ -259,14 +281,17 @@ export class TwoTierCache {
     return true
   }
 
-  /** Tags and epoch against Redis when it is up; against this process's own view when it is not. */
-  private async valid (e: CacheEntry): Promise<boolean> {
+  /**
+   * Tags and epoch against Redis when it is up; against this process's own view when it is not
+   * (unless `remote`: an entry just read from Redis has no local history to check).
+   */
+  private async valid (e: CacheEntry, remote = false): Promise<boolean> {
     if (!this.local.validSince(e.tags, e.local)) return false
     const store = this.store
-    if (!store?.available) return true
+    if (!store?.available) return !remote
     if (e.gen < 0) return false
     const v = await store.versions(e.tags)
-    if (v === undefined) return true
+    if (v === undefined) return !remote
     if (v.epoch !== e.epoch) return false
     return v.records.every((r) => r === null || r.gen <= e.gen)
   }

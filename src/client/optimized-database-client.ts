@@ -193,7 +193,11 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   async transaction<T> (fn: (tx: TransactionClient) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     this.assertOpen()
     if (opts.readOnly !== true) this.assertWritable()
-    return await runTransaction(this.pools.primary, this.emitQuery, fn, opts, (writes, client) => this.committed(writes, client))
+    return await runTransaction(this.pools.primary, this.emitQuery, fn, opts, async (writes, client) => {
+      if (writes.length === 0) return
+      const event = await this.commitPosition(writes, client)
+      return () => this.announce(event)
+    })
   }
 
   /** Calls through the session honour its consistency and see its own writes (library read-your-writes). */
@@ -244,8 +248,13 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
    * Reads the primary's WAL position (into the event and the request context), runs the commit
    * hooks, then emits 'commit'. Failures are logged and never fail the (already committed) write.
    */
-  private async committed (writes: WriteRecord[], client?: pg.PoolClient): Promise<void> {
+  private async committed (writes: WriteRecord[]): Promise<void> {
     if (writes.length === 0) return
+    await this.announce(await this.commitPosition(writes))
+  }
+
+  /** The commit's WAL position (read on `client`, the committing connection, when given). */
+  private async commitPosition (writes: WriteRecord[], client?: pg.PoolClient): Promise<CommitEvent> {
     const event: CommitEvent = { writes }
     try {
       const lsn = await readCommitLsn(client ?? this.pools.primary)
@@ -258,6 +267,12 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
     } catch (err) {
       this.logger.error({ node: 'primary', reason: failureReason(err, 'primary') }, 'could not read the WAL position after a commit')
     }
+    return event
+  }
+
+  /** Runs the commit hooks, then emits 'commit'; failures are logged, never thrown. */
+  private async announce (event: CommitEvent): Promise<void> {
+    if (event.writes.length === 0) return
     for (const hook of this.commitHooks) {
       try {
         await hook(event)

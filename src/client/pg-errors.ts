@@ -53,7 +53,9 @@ const CONNECTION_MESSAGES: Array<[RegExp, string]> = [
   [/Cannot use a pool after calling end/i, 'pool closed']
 ]
 
-const INVALID_INPUT = new Set(['22P02', '22003', '22007', '22008', '22001', '22021', '22023', '2201W', '2201X'])
+// 22009: a UTC offset past ±15:59 (valid ISO 8601, out of PostgreSQL's range); 22P05: a NUL (\u0000)
+// inside JSON text, which jsonb cannot store.
+const INVALID_INPUT = new Set(['22P02', '22003', '22007', '22008', '22009', '22001', '22021', '22023', '22P05', '2201W', '2201X'])
 
 /** Maps anything thrown by pg (or already coded) to a GatewayError. */
 export function toGatewayError (err: unknown, ctx: ErrorContext = {}): GatewayError {

@@ -23,8 +23,12 @@ export type TransactionClient = ModelDelegates & {
   markWritten (model: ModelName, rows?: Array<Record<string, unknown>>): void
 }
 
-/** Called after COMMIT with every write the transaction made, on the same connection. */
-export type CommitHook = (writes: WriteRecord[], client: pg.PoolClient) => Promise<void> | void
+/**
+ * Called after COMMIT with every write the transaction made, on the same connection (to read the
+ * commit's WAL position). What it returns runs after the connection is back in the pool, so slow
+ * follow-up work (cache invalidation over Redis) never holds a primary connection.
+ */
+export type CommitHook = (writes: WriteRecord[], client: pg.PoolClient) => Promise<(() => Promise<void>) | void>
 
 const ISOLATION: Record<IsolationLevel, string> = {
   'read committed': 'READ COMMITTED',
@@ -57,6 +61,16 @@ export async function runTransaction<T> (
   } catch (err) {
     throw toGatewayError(err, { node: 'primary' })
   }
+  // Checked out, a client has no pool listener: a backend that dies while the callback awaits
+  // something else would emit an unhandled 'error' and crash the process. The next statement
+  // fails on its own; the connection is then destroyed, never returned to the pool.
+  let lost: Error | undefined
+  const onLost = (err: Error): void => { lost ??= err }
+  client.on('error', onLost)
+  const release = (err?: Error): void => {
+    client.off('error', onLost)
+    client.release(err ?? lost ?? false)
+  }
   let open = true
   const run = (text: string, values?: unknown[], model?: ModelDef): Promise<pg.QueryResult> => {
     // A statement after COMMIT/ROLLBACK would run outside the transaction on a pooled connection.
@@ -87,13 +101,15 @@ export async function runTransaction<T> (
     const result = await fn(tx)
     await run('COMMIT')
     open = false
+    let afterRelease: (() => Promise<void>) | void = undefined
     try {
-      await onCommit?.(writes, client)
+      afterRelease = await onCommit?.(writes, client)
     } catch {
       // The hook reports its own failures; a committed write is never reported as failed.
     } finally {
-      client.release()
+      release()
     }
+    await afterRelease?.()
     return result
   } catch (err) {
     let destroy: Error | undefined
@@ -103,7 +119,7 @@ export async function runTransaction<T> (
       destroy = rollbackErr as Error
     }
     open = false
-    client.release(destroy ?? false)
+    release(destroy)
     throw err
   }
 }

@@ -39,8 +39,11 @@ function node (model: ModelDef, where: unknown, params: Params, depth: number): 
       const branches = list(value, 'OR').map((child) => joinAnd(node(model, child, params, depth + 1)))
       parts.push(branches.length === 0 ? 'FALSE' : `(${branches.join(' OR ')})`)
     } else if (key === 'NOT') {
-      const inner = list(value, 'NOT').flatMap((child) => node(model, child, params, depth + 1)).filter((p) => p !== 'TRUE')
+      const all = list(value, 'NOT').flatMap((child) => node(model, child, params, depth + 1))
+      const inner = all.filter((p) => p !== 'TRUE')
       if (inner.length > 0) parts.push(`NOT (${inner.join(' AND ')})`)
+      // Only conditions every row meets (an empty notIn): their negation meets none.
+      else if (all.length > 0) parts.push('FALSE')
     } else {
       parts.push(...fieldCondition(model, key, value, params))
     }

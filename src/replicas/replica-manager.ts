@@ -22,7 +22,11 @@ interface Tracked {
   probe: NodeProbe
   rotation: Rotation
   reading: NodeReading | undefined
-  /** Replay position of the last good reading (monotonic while the node lives). */
+  /**
+   * Replay position of the last good reading (raised by noteReplay in between). Replaced, not
+   * maxed, by each reading: a node that restarted, or was replaced at the same address, can be
+   * behind what it once replayed.
+   */
   replayLsn: string | undefined
   lagBytes: number | null
   lagMs: number | null
@@ -30,6 +34,8 @@ interface Tracked {
   latencyEwma: number | undefined
   /** A read just failed on it with a connection error: skip it until a probe answers again. */
   suspect: boolean
+  /** Date.now() of that failure: only a reading started after it may clear `suspect`. */
+  suspectSince: number
 }
 
 const EWMA_ALPHA = 0.3
@@ -58,7 +64,8 @@ export class ReplicaManager extends EventEmitter<ReplicaManagerEvents> {
       lagBytes: null,
       lagMs: null,
       latencyEwma: undefined,
-      suspect: false
+      suspect: false,
+      suspectSince: 0
     }))
   }
 
@@ -169,6 +176,7 @@ export class ReplicaManager extends EventEmitter<ReplicaManagerEvents> {
     const n = this.nodes.find((x) => x.name === name)
     if (n === undefined || n.role !== 'replica' || n.suspect) return
     n.suspect = true
+    n.suspectSince = Date.now()
     if (this.running) void this.refresh()
   }
 
@@ -207,7 +215,7 @@ export class ReplicaManager extends EventEmitter<ReplicaManagerEvents> {
         verdict = !r.ok ? { good: false, reason: 'unreachable' } : r.inRecovery === true ? { good: false, reason: 'read-only', immediate: true } : { good: true }
       } else {
         if (r.ok && r.inRecovery === true) {
-          n.replayLsn = maxLsn(n.replayLsn, r.replayLsn)
+          n.replayLsn = r.replayLsn
           n.lagBytes = this.frontier.lagBytes(n.replayLsn)
           n.lagMs = this.frontier.lagMs(n.replayLsn, now)
         }
@@ -216,14 +224,31 @@ export class ReplicaManager extends EventEmitter<ReplicaManagerEvents> {
           : r.inRecovery !== true
             ? { good: false, reason: 'promoted', immediate: true }
             : (n.lagMs ?? 0) > this.options.maxLagMs ? { good: false, reason: 'lagging' } : { good: true }
-        if (r.ok) n.suspect = false
-        if (!r.ok) n.lagMs = n.lagBytes = null
+        // A round already in flight may carry a reading from before the failure.
+        if (r.ok && r.at > n.suspectSince) n.suspect = false
+        if (!r.ok) {
+          n.lagMs = n.lagBytes = null
+          // Whatever answers next at this address is not known to have replayed anything.
+          n.replayLsn = undefined
+        }
       }
       const from = n.role === 'primary' ? primaryState(n) : replicaState(n)
       const moved = n.rotation.apply(verdict)
       if (moved !== undefined || (n.role === 'primary' && primaryState(n) !== from)) this.announce(n, from, moved)
     }
-    this.emit('check', { at: new Date(now).toISOString(), durationMs: Math.round(performance.now() - started) })
+    this.safeEmit('check', { at: new Date(now).toISOString(), durationMs: Math.round(performance.now() - started) })
+  }
+
+  /**
+   * A throwing listener must neither stop the round nor reject the (unawaited) refresh, which
+   * would crash the process: it is reported as a process warning instead.
+   */
+  private safeEmit<K extends keyof ReplicaManagerEvents> (event: K, ...args: ReplicaManagerEvents[K]): void {
+    try {
+      (this.emit as (e: K, ...a: ReplicaManagerEvents[K]) => boolean)(event, ...args)
+    } catch (err) {
+      process.emitWarning(`a replica manager '${String(event)}' listener threw: ${(err as Error).message}`, 'GatewayListenerWarning')
+    }
   }
 
   private announce (n: Tracked, from: ReplicaState | PrimaryState, moved: Transition | undefined): void {
@@ -231,7 +256,7 @@ export class ReplicaManager extends EventEmitter<ReplicaManagerEvents> {
     const change: NodeStateChange = { node: n.name, role: n.role, from, to, at: new Date().toISOString() }
     const reason = moved?.reason ?? n.rotation.reason
     if (reason !== undefined && to !== 'in-rotation' && to !== 'up') change.reason = reason
-    this.emit('stateChange', change)
+    this.safeEmit('stateChange', change)
   }
 }
 

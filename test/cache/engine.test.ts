@@ -9,8 +9,9 @@ import { dropPrefix, uniquePrefix } from './helpers/cache-app.js'
 async function engine (t: TestContext, opts: Partial<ConstructorParameters<typeof TwoTierCache>[0]> = {}, prefix = uniquePrefix()) {
   const redis = new Redis(testEnv().redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 })
   await redis.connect()
-  const store = new RedisStore(redis, { prefix, timeoutMs: 200, versionTtlMs: 60_000 })
-  const cache = new TwoTierCache({ maxMemoryBytes: 1 << 20, staleTtlMs: 0, compression: true, compressionThreshold: 100, store, ...opts })
+  // Wired as createQueryCache wires it: the probe replays the outage's invalidations.
+  const store: RedisStore = new RedisStore(redis, { prefix, timeoutMs: 200, versionTtlMs: 60_000, onRecover: () => cache.recover() })
+  const cache: TwoTierCache = new TwoTierCache({ maxMemoryBytes: 1 << 20, staleTtlMs: 0, compression: true, compressionThreshold: 100, store, ...opts })
   t.after(async () => {
     await dropPrefix(testEnv().redisUrl, prefix)
     redis.disconnect()
@@ -132,4 +133,61 @@ test('pub/sub messages from other instances bump local versions (tags may contai
   assert.equal(cache.local.validSince(['vip|gold'], before), false)
   assert.equal(cache.local.validSince(['users:5'], before), false)
   assert.equal(cache.local.validSince(['users:6'], before), true)
+})
+
+test('breaker: a command answered after the breaker opened does not close it before the outage invalidations are replayed', async (t) => {
+  const { cache, store, prefix } = await engine(t)
+  const { cache: other } = await engine(t, {}, prefix)
+  await cache.commit('k', await cache.begin(), loaded('v1', ['users:1']), 60_000)
+  const inFlight = store.getEntry('another-key') // sent while the breaker is closed
+  store.breaker.trip() // meanwhile a concurrent command timed out
+  await cache.invalidate(['users:1']) // a write during the outage: remembered for the replay
+  await inFlight // the late answer arrives
+  assert.equal(await cache.lookup('k'), undefined, 'this instance never serves what it invalidated')
+  for (let i = 0; i < 100 && store.breaker.state !== 'closed'; i++) {
+    void store.available // lets the probe run once the cooldown is over
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  assert.equal(store.breaker.state, 'closed', 'the probe closed it')
+  assert.equal(await other.lookup('k'), undefined, 'the replay reached Redis before the breaker closed')
+})
+
+test('single flight: a miss that starts after an invalidation does not take the result of a refill that started before it', async (t) => {
+  const { cache } = await engine(t)
+  let row = 'old'
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => { release = resolve })
+  const req = { key: 'sf', ttlMs: 60_000, load: async () => { const body = row; await gate; return loaded(body, ['users:1']) } }
+  const leader = cache.fetch(req)
+  await new Promise((resolve) => setTimeout(resolve, 30)) // the leader has read the old row
+  row = 'new'
+  await cache.invalidate(['users:1']) // the write completes
+  const late = cache.fetch(req) // a read that starts after it, while the leader is still running
+  for (let i = 0; i < 100 && cache.counters.singleFlightJoins === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5))
+  release()
+  assert.equal((await leader).body, 'old', 'the leader started before the write')
+  assert.equal((await late).body, 'new', 'the later read sees the write')
+})
+
+test('recovery: invalidations made while the outage replay is in flight are replayed too', async (t) => {
+  const { cache, store, prefix } = await engine(t)
+  const { cache: other } = await engine(t, {}, prefix)
+  await cache.commit('k2', await cache.begin(), loaded('v1', ['users:2']), 60_000)
+  store.breaker.trip()
+  await cache.invalidate(['users:1'])
+  const replay = cache.recover() // what the probe runs before the breaker closes
+  await cache.invalidate(['users:2']) // a write while the replay is in flight
+  await replay
+  assert.equal(await other.lookup('k2'), undefined, 'users:2 reached Redis')
+})
+
+test('L2: an entry read from Redis is not served when its tags cannot be checked (Redis went away in between)', async (t) => {
+  const { cache, store } = await engine(t)
+  await cache.commit('k', await cache.begin(), loaded('v1', ['users:1']), 60_000)
+  await cache.invalidate(['users:1']) // own write: the L1 copy is invalid, Redis has the newer record
+  const getEntry = store.getEntry.bind(store)
+  // Fault: a concurrent command times out between the GET of the entry and its validation.
+  store.getEntry = async (d: string) => { const r = await getEntry(d); store.breaker.trip(); return r }
+  assert.equal(await cache.lookup('k'), undefined, 'the old entry is not served')
+  assert.equal(await cache.lookup('k'), undefined, 'nor copied into L1')
 })

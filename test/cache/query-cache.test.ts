@@ -88,3 +88,60 @@ test('library: warmCache() refreshes declared and hot queries and reports them',
   await db.cached.users.count()
   assert.equal(statements.count, before, 'the declared query is warm')
 })
+
+test('library: the same query asked with different custom tags is cached apart, so invalidating one caller\'s tag refreshes its read', async (t) => {
+  const { db, later } = await libraryClient(t)
+  const user = await db.primary.users.create({ data: { email: `tags-${uniq()}@example.test`, name: 'Before' } })
+  later(() => db.primary.users.delete({ where: { id: user.id } }))
+  await db.cached.users.findMany({ where: { id: user.id }, tags: ['team-a'] })
+  await db.cached.users.findMany({ where: { id: user.id }, tags: ['team-b'] })
+  // A change the gateway does not see (raw SQL), announced by the owner of 'team-b' through its tag.
+  await db.query('UPDATE users SET name = $1 WHERE id = $2', ['After', user.id])
+  await db.invalidateCache!(['team-b'])
+  const rows = await db.cached.users.findMany({ where: { id: user.id }, tags: ['team-b'] })
+  assert.equal(rows[0]?.name, 'After')
+})
+
+test('library: invalidating a model drops its lookups by key too (e.g. after a materialized view refresh or a raw write)', async (t) => {
+  const { db, later } = await libraryClient(t)
+  const user = await db.primary.users.create({ data: { email: `model-${uniq()}@example.test`, name: 'Before' } })
+  later(() => db.primary.users.delete({ where: { id: user.id } }))
+  await db.cached.users.findUnique({ where: { id: user.id } })
+  await db.query('UPDATE users SET name = $1 WHERE id = $2', ['After', user.id])
+  await db.invalidateCache!(['users'])
+  assert.equal((await db.cached.users.findUnique({ where: { id: user.id } }))?.name, 'After')
+})
+
+test('library: a raw write declared with tx.markWritten(model) and no rows drops the model\'s lookups by key', async (t) => {
+  const { db, later } = await libraryClient(t)
+  const user = await db.primary.users.create({ data: { email: `marked-${uniq()}@example.test`, name: 'Before' } })
+  later(() => db.primary.users.delete({ where: { id: user.id } }))
+  await db.cached.users.findUnique({ where: { id: user.id } })
+  await db.transaction(async (tx) => {
+    await tx.query('UPDATE users SET name = $1 WHERE id = $2', ['After', user.id])
+    tx.markWritten('users')
+  })
+  assert.equal((await db.cached.users.findUnique({ where: { id: user.id } }))?.name, 'After')
+})
+
+test('library: deleting an application drops the cached reads of the recommendations its delete cascades to', async (t) => {
+  const { db, later } = await libraryClient(t)
+  const [student, recommender] = await Promise.all(['student', 'recommender'].map((role) =>
+    db.primary.users.create({ data: { email: `cascade-${role}-${uniq()}@example.test`, name: 'Cascade', role: role as 'student' | 'recommender' } })))
+  const university = await db.primary.universities.create({ data: { name: `Cascade University ${uniq()}`, country: 'Testland', city: 'Testville', ranking: null } })
+  const program = await db.primary.programs.create({ data: { universityId: university.id, name: 'Cascade Program', degree: 'MSc', deadline: '2027-01-15' } })
+  later(async () => {
+    await db.primary.programs.delete({ where: { id: program.id } })
+    await db.primary.universities.delete({ where: { id: university.id } })
+    await db.primary.users.delete({ where: { id: student!.id } })
+    await db.primary.users.delete({ where: { id: recommender!.id } })
+  })
+  const application = await db.primary.applications.create({ data: { userId: student!.id, programId: program.id } })
+  const recommendation = await db.primary.recommendations.create({ data: { applicationId: application.id, recommenderId: recommender!.id } })
+  assert.equal((await db.cached.recommendations.findMany({ where: { recommenderId: recommender!.id } })).length, 1)
+  assert.ok(await db.cached.recommendations.findUnique({ where: { id: recommendation.id } }))
+
+  await db.primary.applications.delete({ where: { id: application.id } }) // ON DELETE CASCADE removes the recommendation
+  assert.deepEqual(await db.cached.recommendations.findMany({ where: { recommenderId: recommender!.id } }), [])
+  assert.equal(await db.cached.recommendations.findUnique({ where: { id: recommendation.id } }), null)
+})

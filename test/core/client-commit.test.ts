@@ -37,3 +37,16 @@ test("client: 'commit' announces autocommit writes and committed transactions, n
   await db.primary.users.delete({ where: { id: user.id } })
   assert.equal(events.at(-1)!.writes[0]!.op, 'delete')
 })
+
+test('client: commit hooks run after the transaction connection is back in the pool', async (t) => {
+  // One connection in the pool: a hook that needs a connection only succeeds once it is released.
+  const db = new OptimizedDatabaseClient(createDatabaseConfig({ url: testEnv().primaryUrl, poolMin: 0, poolMax: 1, connectionTimeoutMillis: 1_000 }, {}))
+  await db.connect()
+  t.after(() => db.close())
+  const seen: number[] = []
+  db.addCommitHook(async () => { seen.push(await db.primary.users.count({ where: { id: -1 } })) })
+  const email = `hook-${Date.now()}-${Math.random().toString(36).slice(2)}@example.test`
+  const user = await db.transaction((tx) => tx.users.create({ data: { email, name: 'Hook' } }))
+  assert.deepEqual(seen, [0], 'the hook got a connection and ran its query')
+  await db.primary.users.delete({ where: { id: user.id } })
+})

@@ -93,6 +93,7 @@ test('where operators select exactly the intended rows', async (t) => {
   assert.deepEqual(await names({ role: { in: ['admin', 'recommender'] } }), ['Alicia', 'Bob_x'])
   assert.deepEqual(await names({ role: { notIn: ['student'] } }), ['Alicia', 'Bob_x'])
   assert.deepEqual(await names({ role: { in: [] } }), [])
+  assert.deepEqual(await names({ NOT: { role: { notIn: [] } } }), [], 'NOT of an empty notIn matches nothing')
   assert.deepEqual(await names({ id: { gt: ids[0], lte: ids[2] } }), ['Alicia', 'Bob_x'])
   assert.deepEqual(await names({ OR: [{ isActive: false }, { name: { startsWith: 'car' } }] }), ['Bob_x', 'Carol'])
   assert.deepEqual(await names({ NOT: [{ role: 'admin' }, { isActive: false }] }), ['Alice 50%', 'Alicia', 'Carol'])

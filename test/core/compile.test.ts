@@ -62,6 +62,13 @@ test('where: empty in is FALSE, empty notIn is no condition, NULL members become
   assert.match(compileFindMany(users, { where: { AND: [], NOT: [] } }).text, /FROM "users" ORDER/)
 })
 
+test('where: NOT of a condition every row meets (an empty notIn) matches no row', () => {
+  assert.match(compileFindMany(users, { where: { NOT: { id: { notIn: [] } } } }).text, /WHERE FALSE ORDER/)
+  assert.match(compileFindMany(users, { where: { NOT: [{ id: { notIn: [] } }, { role: { notIn: [] } }] } }).text, /WHERE FALSE ORDER/)
+  assert.match(compileFindMany(users, { where: { NOT: { id: { notIn: [] }, role: 'admin' } } }).text, /WHERE NOT \("role" = \$1\) ORDER/)
+  assert.match(compileCount(users, { where: { OR: [{ NOT: { id: { notIn: [] } } }, { role: 'admin' }] } }).text, /WHERE \(FALSE OR "role" = \$1\)$/)
+})
+
 test('contains/startsWith escape LIKE wildcards so user text matches literally', () => {
   assert.equal(escapeLike('50%_off\\now'), '50\\%\\_off\\\\now')
   const q = compileFindMany(users, { where: { name: { contains: '100%_' } } })

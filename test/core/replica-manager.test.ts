@@ -152,3 +152,20 @@ test('a primary that reports being in recovery makes writes fail fast with 503',
   assert.ok(Date.now() - started < 100, 'refused without a round trip')
   assert.equal(typeof await db.read.users.count(), 'number', 'reads still work')
 })
+
+test('a throwing replica-manager listener neither stops the health loop nor crashes the process', async (t) => {
+  const db = new OptimizedDatabaseClient(createDatabaseConfig({ url: primaryUrl, readUrls: [replicaUrls[0]!] }, {}), {
+    logger: quiet, replicaHealth: { intervalMs: 50 }
+  })
+  t.after(() => db.close())
+  const warnings: string[] = []
+  const onWarning = (w: Error) => { if (w.name === 'GatewayListenerWarning') warnings.push(w.message) }
+  process.on('warning', onWarning)
+  t.after(() => { process.off('warning', onWarning) })
+  await db.connect()
+  let checks = 0
+  db.replicaManager.on('check', () => { checks++; throw new Error('listener bug') })
+  await waitUntil('three more health rounds', () => checks >= 3, 5_000)
+  await sleep(20)
+  assert.ok(warnings.some((m) => m.includes('listener bug')), 'the failure is reported as a warning')
+})

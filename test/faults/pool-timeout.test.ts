@@ -7,7 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { randomUUID } from 'node:crypto'
 import type pg from 'pg'
-import { buildTestApp, cleanup } from '../helpers/app.js'
+import { adminHeaders, buildTestApp, cleanup } from '../helpers/app.js'
 import { makeUser, removeUsers } from '../helpers/fixtures.js'
 
 const TIMEOUT = 400
@@ -38,7 +38,12 @@ test('a saturated pool queues, and a wait past DB_POOL_CONNECTION_TIMEOUT is 503
   assert.equal(write.headers['retry-after'], '1')
   await new Promise((resolve) => setTimeout(resolve, 250))
   assert.equal(app.db.replicaManager.primaryState(), 'up', 'the health probe does not queue behind traffic')
+  const health = await app.inject({ url: '/admin/health', headers: adminHeaders })
 
   for (const c of held.splice(0)) c.release()
+  // Overload is not an outage: /admin/health must not call a saturated but answering primary down.
+  assert.equal(health.statusCode, 200, health.body)
+  assert.equal(health.json().status, 'degraded')
+  assert.equal(health.json().primary.state, 'up')
   assert.equal((await app.inject({ url: `/users/${user.id}` })).statusCode, 200, 'served again once connections free up')
 })
