@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs'
 import fp from 'fastify-plugin'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { gatewayError } from '../src/errors.js'
 import mercurius from 'mercurius'
 import { createErrorFormatter, RequestRejected } from './errors.js'
 import { checkLimits } from './limits.js'
@@ -19,7 +20,18 @@ async function graphqlPlugin (app: FastifyInstance) {
   // Response cache policy for GraphQL queries (mutations are never cached). User.applications and
   // User.notifications are read with raw SQL (nested-pages.ts), which reports no tags: declared here.
   app.addHook('onRoute', (route) => {
-    if (route.url === '/graphql') route.config = { ...route.config, cache: { ttl: 60, tags: ['applications', 'notifications'] } }
+    if (route.url !== '/graphql') return
+    route.config = { ...route.config, cache: { ttl: 60, tags: ['applications', 'notifications'] } }
+    // Query text is bounded before mercurius parses (and caches) it: parsed documents are kept.
+    const limit = config.GRAPHQL_MAX_QUERY_LENGTH
+    const existing = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]
+    route.preValidation = [...existing, async (request: FastifyRequest) => {
+      const source = request.method === 'GET' ? request.query : request.body
+      const query = (source as { query?: unknown } | undefined)?.query
+      if (typeof query === 'string' && query.length > limit) {
+        throw gatewayError('GW_ERR_GRAPHQL_TOO_COMPLEX', `GraphQL query text is longer than ${limit} characters (GRAPHQL_MAX_QUERY_LENGTH)`, { length: query.length, maxLength: limit })
+      }
+    }]
   })
   await app.register(mercurius, {
     schema: schemaText,
@@ -28,6 +40,8 @@ async function graphqlPlugin (app: FastifyInstance) {
     path: '/graphql',
     graphiql: config.NODE_ENV !== 'production',
     queryDepth: config.GRAPHQL_MAX_DEPTH,
+    // Parsed-document cache: bounded in count here and in size by GRAPHQL_MAX_QUERY_LENGTH.
+    cache: 256,
     errorFormatter: createErrorFormatter(config.GRAPHQL_MAX_DEPTH)
   })
   app.graphql.addHook('preExecution', (schema, document, _ctx, variables) => {
