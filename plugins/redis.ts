@@ -79,7 +79,8 @@ async function redisPlugin (app: FastifyInstance) {
     if (warned) app.log.info('Redis is back')
     warned = false
   })
-  subscriber.on('error', () => {})
+  // The subscriber fails with the same outage the main connection already reports once.
+  subscriber.on('error', (err: Error) => { app.log.debug({ err: err.message }, 'Redis subscriber connection error') })
   // Give a healthy Redis a moment to connect so the first requests use it; never wait longer.
   await Promise.race([
     Promise.allSettled([redis.connect(), subscriber.connect()]),

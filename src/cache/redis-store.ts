@@ -56,6 +56,8 @@ export class RedisStore {
     this.channel = `${opts.prefix}invalidate`
     this.breaker = new CircuitBreaker({}, (s) => opts.onStateChange?.(s))
     redis.on('close', () => this.breaker.trip())
+    // Errors are logged by the connection's owner (plugins/redis.ts); the listener only keeps an
+    // unowned connection from crashing the process. Outages are handled through 'close' above.
     redis.on('error', () => {})
   }
 
