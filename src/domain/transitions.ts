@@ -22,3 +22,9 @@ export function assertTransition<S extends string> (table: Record<S, readonly S[
     throw gatewayError('GW_ERR_CONSTRAINT', `A ${what} cannot move from ${from} to ${to}`, { field: 'status', from, to })
   }
 }
+
+/** The columns a (validated) status move sets: moving to `submitted` also stamps submittedAt. */
+export function statusUpdate<S extends string> (table: Record<S, readonly S[]>, what: string, from: S, to: S): { status: S; submittedAt?: Date } {
+  assertTransition(table, what, from, to)
+  return to === 'submitted' ? { status: to, submittedAt: new Date() } : { status: to }
+}

@@ -5,7 +5,7 @@
 import type { ModelDelegates } from '../client/types.js'
 import type { Application, ApplicationStatus, Recommendation, RecommendationStatus, User, UserRole } from '../models/types.js'
 import { gatewayError } from '../errors.js'
-import { APPLICATION_TRANSITIONS, RECOMMENDATION_TRANSITIONS, assertTransition } from './transitions.js'
+import { APPLICATION_TRANSITIONS, RECOMMENDATION_TRANSITIONS, statusUpdate } from './transitions.js'
 
 export interface Tx extends ModelDelegates {
   query (text: string, values?: unknown[]): Promise<{ rows: any[]; rowCount: number | null }>
@@ -83,9 +83,7 @@ export function createWrites (db: TransactionRunner) {
         const before = await lockRow<Application>(tx, 'SELECT id, status, user_id AS "userId" FROM applications WHERE id = $1 FOR UPDATE', id)
         if (!before) return null
         if (before.status === patch.status) return tx.applications.findUnique({ where: { id } })
-        assertTransition(APPLICATION_TRANSITIONS, 'application', before.status, patch.status)
-        const data: Partial<Application> = { status: patch.status }
-        if (patch.status === 'submitted') data.submittedAt = new Date()
+        const data = statusUpdate(APPLICATION_TRANSITIONS, 'application', before.status, patch.status)
         const app = await tx.applications.update({ where: { id }, data })
         if (!app) return null
         await audit(tx, actor, 'update', 'applications', id, { status: [before.status, app.status] })
@@ -112,9 +110,7 @@ export function createWrites (db: TransactionRunner) {
           'SELECT r.id, r.status, a.user_id AS "studentId" FROM recommendations r JOIN applications a ON a.id = r.application_id WHERE r.id = $1 FOR UPDATE OF r', id)
         if (!before) return null
         if (before.status === patch.status) return tx.recommendations.findUnique({ where: { id } })
-        assertTransition(RECOMMENDATION_TRANSITIONS, 'recommendation', before.status, patch.status)
-        const data: Partial<Recommendation> = { status: patch.status }
-        if (patch.status === 'submitted') data.submittedAt = new Date()
+        const data = statusUpdate(RECOMMENDATION_TRANSITIONS, 'recommendation', before.status, patch.status)
         const rec = await tx.recommendations.update({ where: { id }, data })
         if (!rec) return null
         await audit(tx, actor, 'update', 'recommendations', id, { status: [before.status, rec.status] })
