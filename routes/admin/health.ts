@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { errorResponses } from '../schemas.js'
+import { withTimeout } from '../../src/util/with-timeout.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
@@ -70,7 +71,7 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
     if (app.hasDecorator('redis')) {
       const started = performance.now()
       try {
-        await withTimeout(app.redis.ping(), 1000)
+        await withTimeout(app.redis.ping(), 1000, () => new Error('no answer within 1000 ms'))
         nodes.push({ name: 'redis', role: 'cache', up: true, latencyMs: round(performance.now() - started) })
       } catch (err) {
         nodes.push({ name: 'redis', role: 'cache', up: false, latencyMs: null, error: (err as Error).message })
@@ -83,13 +84,5 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
 }
 
 const round = (ms: number) => Math.round(ms * 100) / 100
-
-function withTimeout<T> (p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  return Promise.race([
-    p,
-    new Promise<T>((_resolve, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms) })
-  ]).finally(() => clearTimeout(timer))
-}
 
 export default health

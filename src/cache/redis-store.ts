@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks'
 import type { Cluster, Redis } from 'ioredis'
 import { CircuitBreaker, type BreakerState } from './breaker.js'
 import { VersionBatcher, type VersionRead } from './version-batcher.js'
+import { withTimeout } from '../util/with-timeout.js'
 
 export type RedisConnection = Redis | Cluster
 
@@ -158,14 +159,9 @@ export class RedisStore {
 
   private async timed<T> (fn: () => Promise<T>): Promise<T> {
     const started = performance.now()
-    let timer: NodeJS.Timeout | undefined
     try {
-      return await Promise.race([
-        fn(),
-        new Promise<never>((_resolve, reject) => { timer = setTimeout(() => reject(new Timeout()), this.opts.timeoutMs) })
-      ])
+      return await withTimeout(fn(), this.opts.timeoutMs, () => new Timeout())
     } finally {
-      clearTimeout(timer)
       const ms = performance.now() - started
       this.latency.count++
       this.latency.totalMs += ms

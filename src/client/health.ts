@@ -2,6 +2,7 @@
 import { performance } from 'node:perf_hooks'
 import type { PoolEntry } from '../pools/pool-registry.js'
 import { failureReason } from './pg-errors.js'
+import { withTimeout } from '../util/with-timeout.js'
 
 export interface NodeHealth {
   name: string
@@ -25,23 +26,13 @@ export const HEALTH_TIMEOUT_MS = 2_000
  */
 export async function probeNode (entry: PoolEntry, timeoutMs = HEALTH_TIMEOUT_MS): Promise<NodeHealth> {
   const start = performance.now()
-  let timer: NodeJS.Timeout | undefined
-  const query = entry.pool.query('SELECT 1')
   const timedOut = new Error(`timed out after ${timeoutMs} ms`)
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => { reject(timedOut) }, timeoutMs)
-    timer.unref()
-  })
   try {
-    await Promise.race([query, timeout])
+    await withTimeout(entry.pool.query('SELECT 1'), timeoutMs, () => timedOut)
     return { name: entry.name, role: entry.role, up: true, latencyMs: Math.round((performance.now() - start) * 100) / 100 }
   } catch (err) {
-    // The probe may still settle after the timeout; its outcome no longer matters.
-    query.catch(() => {})
     const reason = err === timedOut ? timedOut.message : failureReason(err, entry.name)
     return { name: entry.name, role: entry.role, up: false, latencyMs: null, error: reason }
-  } finally {
-    clearTimeout(timer)
   }
 }
 

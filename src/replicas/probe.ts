@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
 import { failureReason } from '../client/pg-errors.js'
+import { withTimeout } from '../util/with-timeout.js'
 
 export interface NodeReading {
   /** Date.now() when the reading was taken. */
@@ -56,15 +57,9 @@ export class NodeProbe {
     // A closed probe never opens a connection again (it would outlive the client).
     if (this.closed) return { at, ok: false, latencyMs: null, error: STOPPED }
     const start = performance.now()
-    let timer: NodeJS.Timeout | undefined
     const timedOut = new Error(`no answer within ${this.timeoutMs} ms`)
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => { reject(timedOut) }, this.timeoutMs)
-      timer.unref()
-    })
-    const attempt = this.query()
     try {
-      const row = await Promise.race([attempt, timeout])
+      const row = await withTimeout(this.query(), this.timeoutMs, () => timedOut)
       const reading: NodeReading = { at, ok: true, latencyMs: Math.round((performance.now() - start) * 100) / 100, inRecovery: row.in_recovery }
       if (row.current_lsn !== null) reading.currentLsn = row.current_lsn
       if (row.receive_lsn !== null) reading.receiveLsn = row.receive_lsn
@@ -72,13 +67,10 @@ export class NodeProbe {
       if (row.in_recovery) reading.replayPaused = row.replay_paused
       return reading
     } catch (err) {
-      attempt.catch(() => {})
       // A connection in an unknown state is dropped; the next round opens a fresh one.
       this.drop()
       if (this.closed) return { at, ok: false, latencyMs: null, error: STOPPED }
       return { at, ok: false, latencyMs: null, error: err === timedOut ? timedOut.message : failureReason(err, this.name) }
-    } finally {
-      clearTimeout(timer)
     }
   }
 
