@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util'
 import { gatewayError } from '../errors.js'
-import { maskConnectionString } from '../db/migrate.js'
+import { maskUrl } from '../config/database.js'
 import { seed } from '../db/seed.js'
 
 async function main (): Promise<void> {
@@ -26,7 +26,7 @@ async function main (): Promise<void> {
     throw gatewayError('GW_ERR_CONFIG', 'DATABASE_URL is not set: export DATABASE_URL=postgres://user@host:5432/db')
   }
   const progress = values['no-progress'] === true ? false : values.progress ?? process.stderr.isTTY === true
-  console.log(`seeding ${maskConnectionString(url)} at scale ${scale}`)
+  console.log(`seeding ${maskUrl(url)} at scale ${scale}`)
   const summary = await seed(url, { scale, reset: values.reset, progress, log: (msg) => console.log(msg) })
   console.table(summary.counts)
   console.log(`done in ${(summary.durationMs / 1000).toFixed(1)} s`)

@@ -62,15 +62,3 @@ export async function migrate (connectionString: string, opts: MigrateOptions = 
     await client.end()
   }
 }
-
-/** The URL with its password replaced, safe for logs and error messages. */
-export function maskConnectionString (connectionString: string): string {
-  try {
-    const url = new URL(connectionString)
-    if (url.password !== '') url.password = '****'
-    return url.toString()
-  } catch {
-    // Not a URL (e.g. a libpq keyword string): show nothing that could hold a password.
-    return '<connection string>'
-  }
-}
