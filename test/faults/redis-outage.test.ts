@@ -5,6 +5,7 @@ import { buildTestApp, cleanup } from '../helpers/app.js'
 import { makeUser, removeUsers } from '../helpers/fixtures.js'
 import { startRedisServer } from '../cache/helpers/redis-servers.js'
 import { uniquePrefix } from '../cache/helpers/cache-app.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 interface Window { ok: number; failed: number; hits: number }
 
@@ -29,7 +30,6 @@ function load (app: FastifyInstance, urls: string[]) {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 test('Redis stopped mid-run and restarted: zero failed requests, the breaker opens, hit rate recovers', async (t) => {
   const redis = await startRedisServer(t)

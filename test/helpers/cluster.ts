@@ -16,6 +16,7 @@ import { chownTree, ensureTraversable, isRoot, postgresOsUser, type OsUser } fro
 import { destroyOwned, destroyOwnedOnSignals, ownDir, removeStaleDirs, type OwnedDir } from '../../src/embedded/owned-dirs.js'
 import { isPostgresProcess, logTail, pgCtlStart, pgCtlStop, postmasterPid } from '../../src/embedded/pg-ctl.js'
 import { createStandbys } from '../../src/embedded/standby.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface NodeInfo {
   readonly name: string
@@ -73,7 +74,6 @@ const nodeSettings = {
   log_line_prefix: "'%m [%p] '"
 }
 
-const sleep = async (ms: number): Promise<void> => await new Promise((resolve) => setTimeout(resolve, ms))
 
 async function freePorts (count: number): Promise<number[]> {
   const servers = await Promise.all(Array.from({ length: count }, async () => await new Promise<net.Server>((resolve, reject) => {

@@ -7,8 +7,9 @@ import type { TestContext } from 'node:test'
 import pg from 'pg'
 import { clusterFromInfo, waitForReplay, type NodeHandle } from './cluster.js'
 import { testEnv } from './env.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+export { sleep }
 
 /** Polls `check` until true; fails with `what` after `timeoutMs`. Returns the time it took. */
 export async function waitUntil (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000, everyMs = 20): Promise<number> {
