@@ -52,6 +52,8 @@ export interface CacheEntry extends EntryMeta {
   body: string
   /** Local generation when the read started (meaningful in this process only). */
   local: number
+  /** false: built but not stored (an invalidation overtook the read); never encoded. */
+  stored?: boolean
 }
 
 /** [u32 header length][header JSON][body, maybe compressed]. */
@@ -59,7 +61,7 @@ export function encodeEntry (entry: CacheEntry, opts: { compress: boolean; thres
   const raw = Buffer.from(entry.body, 'utf8')
   const codec: Codec = opts.compress && raw.length > opts.threshold ? (opts.codec ?? DEFAULT_CODEC) : 'none'
   const body = compress(raw, codec)
-  const { body: _b, local: _l, ...meta } = entry
+  const { body: _b, local: _l, stored: _s, ...meta } = entry
   const header = Buffer.from(JSON.stringify({ ...meta, codec }), 'utf8')
   const len = Buffer.allocUnsafe(4)
   len.writeUInt32BE(header.length, 0)

@@ -142,7 +142,21 @@ export class QueryCache {
       if (trace) trace.bypassed = true
       return await inner(model, op, rest)
     }
+    const trace = traceOf(ctx)
+    // Inside a response being built for the response cache, that tier stores the result: reading
+    // through this tier too would store the same rows twice and cost a second set of round trips.
+    if (trace?.direct === true) return await this.direct(model, op, rest, tags, ctx!)
     return await this.read(model, op as ReadOperation, rest, ttl, tags, ctx, false)
+  }
+
+  /** A database read that reports its tags and freshness to the response being built. */
+  private async direct (model: ModelName, op: OperationName, args: Record<string, unknown>, tags: string[] | undefined, ctx: RequestContext): Promise<unknown> {
+    const child: RequestContext = { ...ctx, observedLsn: undefined }
+    const value = await runWithContext(child, () => this.inner!(model, op, args))
+    if (child.observedLsn !== undefined) ctx.observedLsn = child.observedLsn
+    const t = readTags(model, op, args, value)
+    recordRead(ctx, tags ? [...t, ...tags] : t, child.observedLsn)
+    return value
   }
 
   /**

@@ -13,12 +13,14 @@ export interface ReadTrace {
   reads: number
   /** Some read skipped the cache (strong consistency, bypass): the response must not be stored. */
   bypassed: boolean
+  /** The response tier stores the result: the query tier reads straight from the database. */
+  direct: boolean
 }
 
 const traces = new WeakMap<RequestContext, ReadTrace>()
 
-export function startTrace (ctx: RequestContext): ReadTrace {
-  const trace: ReadTrace = { tags: new Set(), lsn: undefined, reads: 0, bypassed: false }
+export function startTrace (ctx: RequestContext, direct = false): ReadTrace {
+  const trace: ReadTrace = { tags: new Set(), lsn: undefined, reads: 0, bypassed: false, direct }
   traces.set(ctx, trace)
   return trace
 }

@@ -19,7 +19,6 @@ import { LocalVersions } from './local-versions.js'
 import { lsnAtLeast } from './lsn.js'
 import type { RedisStore } from './redis-store.js'
 import { CacheCounters } from './stats.js'
-import { SingleFlight } from './single-flight.js'
 
 export type Outcome = 'HIT' | 'STALE' | 'MISS'
 
@@ -36,13 +35,24 @@ export interface TwoTierOptions {
   readsMayLag?: boolean
   lagWindowMs?: number
   leaseMs?: number
+  validation?: Validation
   logger?: { warn: (obj: object, msg: string) => void }
 }
 
-export interface Loaded { body: string; tags: readonly string[]; lsn?: string | undefined; extra?: Record<string, string>; value?: unknown }
+export interface Loaded { body: string; tags: readonly string[]; lsn?: string | undefined; extra?: Record<string, string>; value?: unknown; etag?: string }
 export interface FillStart { gen: number; epoch: string; local: number }
 export interface Found { entry: CacheEntry; tier: 'l1' | 'l2'; stale: boolean }
 export interface Fetched { entry: CacheEntry; body: string; outcome: Outcome; value?: unknown }
+/** A miss this caller must load and then `close()`; `settle` wakes the readers that joined it. */
+export interface Fill { key: string; start: FillStart; token?: string | undefined; settle: (e: CacheEntry | undefined) => void; closed: boolean }
+export type Opened = { found: Found; fill?: undefined } | { found?: undefined; fill: Fill }
+/**
+ * How an L1 hit is confirmed: `strict` asks Redis (the hits of one event-loop turn share one
+ * MGET); `pubsub` trusts this process's view, kept current by the invalidation channel, while
+ * that channel is connected (a write on another instance may then be seen up to one pub/sub
+ * delivery late; consistency tokens still guarantee read-your-writes).
+ */
+export type Validation = 'strict' | 'pubsub'
 
 export interface FetchRequest {
   key: string
@@ -61,7 +71,11 @@ export class TwoTierCache {
   readonly local = new LocalVersions()
   readonly instanceId = randomBytes(6).toString('hex')
   readonly l1: LRUCache<string, CacheEntry>
-  private readonly flights: SingleFlight<Fetched>
+  /** Refills in flight in this process: key → the entry they store (undefined: none). */
+  private readonly fills = new Map<string, Promise<CacheEntry | undefined>>()
+  private readonly refreshing = new Set<string>()
+  /** Whether the invalidation channel is connected (pub/sub validation mode). */
+  subscribed: () => boolean = () => false
   private pending = new Set<string>()
   private pendingOverflow = false
 
@@ -71,7 +85,6 @@ export class TwoTierCache {
       sizeCalculation: (e) => e.body.length * 2 + 200 + e.tags.length * 40,
       dispose: (_v, _k, reason) => { if (reason === 'evict') this.counters.evictions++ }
     })
-    this.flights = new SingleFlight(this.counters)
   }
 
   get store (): RedisStore | undefined { return this.opts.store }
@@ -81,34 +94,64 @@ export class TwoTierCache {
     return Math.max(1, Math.round(ttlMs * (1 - (this.opts.jitter ?? 0.1) * Math.random())))
   }
 
+  /**
+   * The read-through: one lookup (L1; then, in one Redis round trip, the L2 entry, the generation
+   * and the refill lease), the load on a miss, one round trip to store. Stale hits are answered at
+   * once and refreshed in the background.
+   */
   async fetch (req: FetchRequest): Promise<Fetched> {
-    if (!req.force) {
-      const found = await this.lookup(req.key, req.minLsn)
-      if (found) {
-        if (found.stale) {
-          this.counters.staleRefreshes++
-          void this.flights.run(req.key, () => this.refill(req)).promise.catch((err: unknown) =>
-            this.opts.logger?.warn({ err: (err as Error).message, key: req.key }, 'stale-while-revalidate refresh failed'))
-        }
-        return { entry: found.entry, body: found.entry.body, outcome: found.stale ? 'STALE' : 'HIT' }
+    const opened = await this.open(req.key, req.minLsn, req.force === true)
+    if (opened.found) {
+      const { entry, stale } = opened.found
+      if (stale) this.refreshInBackground(req)
+      return { entry, body: entry.body, outcome: stale ? 'STALE' : 'HIT' }
+    }
+    return await this.loadInto(opened.fill, req)
+  }
+
+  /**
+   * Starts a read of `key`: either an entry that may answer it, or a Fill to complete with
+   * `close()` once the value is loaded. Concurrent misses for one key in this process wait for the
+   * first (single flight); across instances the refill lease makes the others wait for its result.
+   */
+  async open (key: string, minLsn?: string, force = false): Promise<Opened> {
+    const now = Date.now()
+    if (!force) {
+      const e1 = this.l1.get(key)
+      if (e1 && now <= e1.staleUntil && await this.valid(e1)) {
+        // Too old for this read's consistency token, but still good for others: keep it.
+        if (fresherThan(e1, minLsn)) return { found: this.found(e1, 'l1', now) }
+      } else if (e1) {
+        this.l1.delete(key)
       }
-      this.counters.misses++
+      this.counters.l1.misses++
+      // A read with a consistency token must not share a refill that may have started on staler data.
+      const running = minLsn === undefined ? this.fills.get(key) : undefined
+      if (running) {
+        this.counters.singleFlightJoins++
+        const e = await running
+        // The leader may have read before a write that completed before this read started: its
+        // result answers a joiner only if still valid now.
+        if (e && usable(e, Date.now(), undefined) && await this.valid(e)) {
+          return { found: this.found(e, 'l1', Date.now()) }
+        }
+      }
     }
-    // A read with a consistency token must not share a refill that may have started on staler data.
-    if (req.minLsn !== undefined) return await this.refill(req)
-    const flight = this.flights.run(req.key, () => this.refill(req))
-    const r = await flight.promise
-    if (!flight.joined) return r
-    // The leader may have read before a write that completed before this read started: its result
-    // answers a joiner only if still storable now. Otherwise join (or lead) a refill that began
-    // after this read did.
-    if (!await this.storable(r.entry, r.entry.lsn, Date.now())) {
-      const again = this.flights.run(req.key, () => this.refill(req))
-      const r2 = await again.promise
-      return again.joined ? { entry: r2.entry, body: r2.body, outcome: r2.outcome } : r2
+    return await this.lead(key, minLsn, force)
+  }
+
+  /** Stores what a Fill loaded (unless an invalidation overtook it) and wakes its joiners. */
+  async close (fill: Fill, loaded: Loaded | undefined, ttlMs: number): Promise<CacheEntry | undefined> {
+    if (fill.closed) return undefined
+    fill.closed = true
+    let entry: CacheEntry | undefined
+    try {
+      if (loaded !== undefined) entry = await this.commit(fill.key, fill.start, loaded, ttlMs, fill.token)
+      else if (fill.token !== undefined) void this.store?.unlock(digest(fill.key), fill.token)
+    } finally {
+      fill.settle(entry !== undefined && entry.stored !== false ? entry : undefined)
     }
-    // Joiners get the body only: the leader's value object must not be shared between callers.
-    return { entry: r.entry, body: r.body, outcome: r.outcome }
+    return entry
   }
 
   /** L1, then L2; an entry is returned only if still valid (tags, epoch, freshness, TTL + stale window). */
@@ -116,7 +159,6 @@ export class TwoTierCache {
     const now = Date.now()
     const e1 = this.l1.get(key)
     if (e1 && now <= e1.staleUntil && await this.valid(e1)) {
-      // Too old for this read's consistency token, but still good for others: keep it.
       if (fresherThan(e1, minLsn)) return this.found(e1, 'l1', now)
     } else if (e1) {
       this.l1.delete(key)
@@ -124,19 +166,10 @@ export class TwoTierCache {
     this.counters.l1.misses++
     const store = this.store
     if (!store?.available) return undefined
-    const localStart = this.local.now()
-    const raw = await store.getEntry(digest(key))
-    const decoded = raw ? decodeEntry(raw) : undefined
-    if (decoded) {
-      const e2: CacheEntry = { ...decoded.entry, local: localStart }
-      // `local` is only the lookup's start here: the entry is valid only if Redis confirms it.
-      if (usable(e2, now, minLsn) && await this.valid(e2, true)) {
-        this.l1.set(key, e2)
-        return this.found(e2, 'l2', now)
-      }
-    }
-    this.counters.l2.misses++
-    return undefined
+    const local = this.local.now()
+    const found = await this.fromL2(key, await store.getEntry(digest(key)), local, now, minLsn)
+    if (!found) this.counters.l2.misses++
+    return found
   }
 
   /** What a refill records before it reads. */
@@ -146,28 +179,44 @@ export class TwoTierCache {
     return s ? { ...s, local } : { gen: -1, epoch: '', local }
   }
 
-  /** Stores a refill unless an invalidation overtook it; returns the entry (also when not stored). */
-  async commit (key: string, start: FillStart, loaded: Loaded, ttlMs: number): Promise<CacheEntry> {
+  /**
+   * Stores a refill unless this process knows an invalidation overtook it; returns the entry (also
+   * when not stored: `stored: false`). Redis-side invalidations and lagging data are checked when
+   * an entry is read (valid()), so the store costs one round trip, shared with the lease release.
+   * In pub/sub validation mode L1 hits are not checked against Redis, so the check runs here.
+   */
+  async commit (key: string, start: FillStart, loaded: Loaded, ttlMs: number, leaseToken?: string): Promise<CacheEntry> {
     const now = Date.now()
     const ttl = this.jitteredTtl(ttlMs)
-    const tags = [...new Set(loaded.tags)]
+    const tags = loaded.tags.length > 1 ? [...new Set(loaded.tags)] : [...loaded.tags]
     const entry: CacheEntry = {
       body: loaded.body, tags, gen: start.gen, epoch: start.epoch, local: start.local, created: now,
-      freshUntil: now + ttl, staleUntil: now + ttl + this.opts.staleTtlMs, etag: etagOf(loaded.body)
+      freshUntil: now + ttl, staleUntil: now + ttl + this.opts.staleTtlMs, etag: loaded.etag ?? etagOf(loaded.body)
     }
     if (loaded.lsn !== undefined) entry.lsn = loaded.lsn
     if (loaded.extra) entry.extra = loaded.extra
-    if (!await this.storable(entry, loaded.lsn, now)) {
+    const store = this.store
+    const d = store ? digest(key) : ''
+    const unlock = (): void => { if (leaseToken !== undefined) void store?.unlock(d, leaseToken) }
+    const storable = this.local.validSince(tags, start.local) &&
+      (this.opts.validation !== 'pubsub' || await this.validRemote(entry))
+    if (!storable) {
       this.counters.rejectedStores++
+      unlock()
+      entry.stored = false
       return entry
     }
     this.l1.set(key, entry)
-    const store = this.store
     if (store && start.gen >= 0 && store.available) {
       const buf = encodeEntry(entry, { compress: this.opts.compression, threshold: this.opts.compressionThreshold, ...(this.opts.codec ? { codec: this.opts.codec } : {}) })
       this.counters.rawBytes += Buffer.byteLength(entry.body)
       this.counters.storedBytes += buf.length
-      await store.setEntry(digest(key), buf, ttl + this.opts.staleTtlMs)
+      // Sent together (auto-pipelined): the lease is released after the entry is in place.
+      const set = store.setEntry(d, buf, ttl + this.opts.staleTtlMs)
+      unlock()
+      await set
+    } else {
+      unlock()
     }
     return entry
   }
@@ -224,76 +273,138 @@ export class TwoTierCache {
     this.l1.clear()
   }
 
-  private async refill (req: FetchRequest): Promise<Fetched> {
-    const start = await this.begin()
-    const store = this.store
-    const d = digest(req.key)
-    let token: string | undefined
-    if (store && start.gen >= 0) {
-      token = randomBytes(8).toString('hex')
-      const leaseMs = this.opts.leaseMs ?? 2_000
-      const got = await store.lock(d, token, leaseMs)
-      if (got === false) {
-        token = undefined
-        const peer = await this.waitForPeer(req, leaseMs)
-        if (peer) return { entry: peer.entry, body: peer.entry.body, outcome: 'HIT' }
+  /** The first miss of a key in this process: Redis (entry, generation, lease) in one round trip. */
+  private async lead (key: string, minLsn: string | undefined, force: boolean): Promise<Opened> {
+    let settle: (e: CacheEntry | undefined) => void = noop
+    if (minLsn === undefined && !this.fills.has(key)) {
+      let resolve!: (e: CacheEntry | undefined) => void
+      const promise = new Promise<CacheEntry | undefined>((r) => { resolve = r })
+      this.fills.set(key, promise)
+      settle = (e) => {
+        if (this.fills.get(key) === promise) this.fills.delete(key)
+        resolve(e)
       }
     }
     try {
-      const loaded = await req.load()
-      const entry = await this.commit(req.key, start, loaded, req.ttlMs)
-      return { entry, body: loaded.body, outcome: 'MISS', value: loaded.value }
-    } finally {
-      if (token !== undefined) void store?.unlock(d, token)
+      const local = this.local.now()
+      const store = this.store
+      if (!store?.available) return { fill: { key, start: { gen: -1, epoch: '', local }, settle, closed: false } }
+      const d = digest(key)
+      const leaseMs = this.opts.leaseMs ?? 2_000
+      const token = randomBytes(8).toString('hex')
+      // Issued in one tick: ioredis sends them in one write (auto-pipelining), one round trip.
+      const [raw, s, locked] = await Promise.all([
+        force ? undefined : store.getEntry(d),
+        store.start(),
+        store.lock(d, token, leaseMs)
+      ])
+      if (!force) {
+        const found = await this.fromL2(key, raw, local, Date.now(), minLsn)
+        if (found) {
+          if (locked === true) void store.unlock(d, token)
+          settle(found.entry)
+          return { found }
+        }
+        this.counters.l2.misses++
+      }
+      const start: FillStart = s ? { ...s, local } : { gen: -1, epoch: '', local }
+      if (locked === false) {
+        const peer = await this.waitForPeer(key, minLsn, leaseMs)
+        if (peer) {
+          settle(peer.entry)
+          return { found: peer }
+        }
+      }
+      return { fill: { key, start, token: locked === true ? token : undefined, settle, closed: false } }
+    } catch (err) {
+      settle(undefined)
+      throw err
     }
   }
 
+  private async loadInto (fill: Fill, req: FetchRequest): Promise<Fetched> {
+    this.counters.misses++
+    let loaded: Loaded
+    try {
+      loaded = await req.load()
+    } catch (err) {
+      await this.close(fill, undefined, 0)
+      throw err
+    }
+    const entry = await this.close(fill, loaded, req.ttlMs)
+    return { entry: entry!, body: loaded.body, outcome: 'MISS', value: loaded.value }
+  }
+
+  /** Stale-while-revalidate: one background refresh per key per process. */
+  private refreshInBackground (req: FetchRequest): void {
+    if (this.refreshing.has(req.key)) return
+    this.refreshing.add(req.key)
+    this.counters.staleRefreshes++
+    const run = async (): Promise<void> => {
+      const opened = await this.open(req.key, undefined, true)
+      if (opened.fill) await this.loadInto(opened.fill, req)
+    }
+    run().catch((err: unknown) => this.opts.logger?.warn({ err: (err as Error).message, key: req.key }, 'stale-while-revalidate refresh failed'))
+      .finally(() => this.refreshing.delete(req.key))
+  }
+
+  /** An entry just read from Redis, if it may answer (confirmed against Redis); copied into L1. */
+  private async fromL2 (key: string, raw: Buffer | null | undefined, local: number, now: number, minLsn: string | undefined): Promise<Found | undefined> {
+    const decoded = raw ? decodeEntry(raw) : undefined
+    if (!decoded) return undefined
+    // `local` is only the lookup's start here: the entry is valid only if Redis confirms it.
+    const e2: CacheEntry = { ...decoded.entry, local }
+    if (!usable(e2, now, minLsn) || !await this.valid(e2, true)) return undefined
+    this.l1.set(key, e2)
+    return this.found(e2, 'l2', now)
+  }
+
   /** Another instance holds the refill lease: poll L2 for its result until the lease is gone. */
-  private async waitForPeer (req: FetchRequest, leaseMs: number): Promise<Found | undefined> {
+  private async waitForPeer (key: string, minLsn: string | undefined, leaseMs: number): Promise<Found | undefined> {
     this.counters.leaseWaits++
     const deadline = Date.now() + leaseMs
     const store = this.store!
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10))
-      const found = await this.lookup(req.key, req.minLsn)
+      const found = await this.lookup(key, minLsn)
       if (found && !found.stale) return found
-      if (!store.available || await store.lockHeld(digest(req.key)) !== true) return undefined
+      if (!store.available || await store.lockHeld(digest(key)) !== true) return undefined
     }
     return undefined
   }
 
-  private async storable (entry: CacheEntry, lsn: string | undefined, now: number): Promise<boolean> {
-    if (!this.local.validSince(entry.tags, entry.local)) return false
-    const store = this.store
-    if (!store || entry.gen < 0 || !store.available) return true
-    const v = await store.versions(entry.tags)
-    if (v === undefined) return true
-    if (v.epoch !== entry.epoch) return false
-    for (const rec of v.records) {
-      if (rec === null) continue
-      if (rec.gen > entry.gen) return false
-      if (rec.lsn !== undefined && lsn !== undefined) {
-        if (!lsnAtLeast(lsn, rec.lsn)) return false
-      } else if (this.opts.readsMayLag && now - rec.at < (this.opts.lagWindowMs ?? 5_000)) {
-        return false
-      }
-    }
-    return true
-  }
-
   /**
    * Tags and epoch against Redis when it is up; against this process's own view when it is not
-   * (unless `remote`: an entry just read from Redis has no local history to check).
+   * (unless `remote`: an entry just read from Redis has no local history to check). In pub/sub
+   * mode an L1 entry is checked locally only while the invalidation channel is connected.
    */
   private async valid (e: CacheEntry, remote = false): Promise<boolean> {
     if (!this.local.validSince(e.tags, e.local)) return false
     const store = this.store
     if (!store?.available) return !remote
     if (e.gen < 0) return false
-    const v = await store.versions(e.tags)
-    if (v === undefined) return !remote
+    if (!remote && this.opts.validation === 'pubsub' && this.subscribed()) return true
+    return await this.validRemote(e, !remote)
+  }
+
+  /**
+   * Redis' view: same epoch, no tag invalidated after the read began, and the data at least as
+   * fresh as each earlier invalidation (a lagging replica must not answer after a write).
+   */
+  private async validRemote (e: CacheEntry, whenUnknown = true): Promise<boolean> {
+    const v = await this.store!.versions(e.tags)
+    if (v === undefined) return whenUnknown
     if (v.epoch !== e.epoch) return false
-    return v.records.every((r) => r === null || r.gen <= e.gen)
+    for (const rec of v.records) {
+      if (rec === null) continue
+      if (rec.gen > e.gen) return false
+      if (rec.lsn !== undefined && e.lsn !== undefined) {
+        if (!lsnAtLeast(e.lsn, rec.lsn)) return false
+      } else if (this.opts.readsMayLag && e.created - rec.at < (this.opts.lagWindowMs ?? 5_000)) {
+        return false
+      }
+    }
+    return true
   }
 
   private found (entry: CacheEntry, tier: 'l1' | 'l2', now: number): Found {
@@ -311,6 +422,8 @@ export class TwoTierCache {
     }
   }
 }
+
+const noop = (): void => {}
 
 function fresherThan (e: CacheEntry, minLsn: string | undefined): boolean {
   return minLsn === undefined || lsnAtLeast(e.lsn, minLsn)

@@ -5,7 +5,8 @@ import { makeUser, removeUsers } from '../helpers/fixtures.js'
 import type { QueryEvent } from '../../src/index.js'
 
 test('REST reads are served by the replicas, writes by the primary', async (t) => {
-  const app = await buildTestApp(t, { replicas: true })
+  // Cache off: every GET must reach a node (with the cache on, the second GET is a hit).
+  const app = await buildTestApp(t, { replicas: true, env: { CACHE_ENABLED: 'false' } })
   const user = await makeUser(app)
   cleanup(app, () => removeUsers(app, [user.id]))
 
