@@ -6,7 +6,7 @@
  */
 import pg from 'pg'
 import { modelNames } from '../models/registry.js'
-import { allRowsTag, modelOfTable, rowTag, tableTag } from './keys.js'
+import { allRowsTag, modelOfTable, modelWideTags, rowTag } from './keys.js'
 
 export const NOTIFY_CHANNEL = 'gateway_cache'
 
@@ -19,7 +19,9 @@ export function tagsOfNotification (payload: string): string[] {
     const model = msg.t === undefined ? undefined : modelOfTable(msg.t)
     if (!model) return []
     // Without ids (a statement past 100 rows) every row of the table may have changed.
-    return [tableTag(model), ...(msg.ids ? msg.ids.map((id) => rowTag(model, id)) : [allRowsTag(model)])]
+    // The payload names no parent keys: every keyed list of the table.
+    if (!msg.ids) return modelWideTags(model)
+    return [...modelWideTags(model).filter((t) => t !== allRowsTag(model)), ...msg.ids.map((id) => rowTag(model, id))]
   } catch {
     return []
   }
@@ -45,6 +47,20 @@ export class DbChangeListener {
     await c?.end().catch(() => {})
   }
 
+  /**
+   * The triggers start disabled (sql/006): they cost every writer a commit-time lock. Enabled
+   * once listening; a brief lock_timeout so start-up never queues behind traffic (retried on the
+   * next reconnect).
+   */
+  private async enableTriggers (client: pg.Client): Promise<void> {
+    try {
+      await client.query("SET lock_timeout = '2s'")
+      await client.query('SELECT gateway_cache_notify_triggers(true)')
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, 'cache: could not enable the change-notification triggers (sql/006); writes made outside the gateway may not be seen')
+    }
+  }
+
   private async connect (): Promise<void> {
     if (this.stopped) return
     const client = new pg.Client({ connectionString: this.url, application_name: 'gateway-cache-listener' })
@@ -64,7 +80,8 @@ export class DbChangeListener {
         return
       }
       this.client = client
-      if (this.connectedOnce) await this.onTags(modelNames.flatMap((m) => [tableTag(m), allRowsTag(m)]))
+      await this.enableTriggers(client)
+      if (this.connectedOnce) await this.onTags(modelNames.flatMap(modelWideTags))
       this.connectedOnce = true
     } catch (err) {
       this.log.warn({ err: (err as Error).message }, 'cache: LISTEN on the primary failed; retrying')

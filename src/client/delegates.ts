@@ -16,6 +16,13 @@ export const OPERATIONS = ['findMany', 'findUnique', 'findFirst', 'count', 'crea
 export type OperationName = typeof OPERATIONS[number]
 export const WRITE_OPERATIONS: ReadonlySet<OperationName> = new Set(['create', 'update', 'delete'])
 
+/** The fields an update sets, for its write record (cache tags of lists keyed by them). */
+export function updatedFields (op: OperationName, args: unknown): { fields?: string[] } {
+  if (op !== 'update') return {}
+  const data = (args as { data?: Record<string, unknown> } | undefined)?.data
+  return data && typeof data === 'object' ? { fields: Object.keys(data) } : {}
+}
+
 export type OperationHandler = (model: ModelName, op: OperationName, args: unknown) => Promise<unknown>
 
 /** Where compiled statements run: reads and writes may go to different nodes. */

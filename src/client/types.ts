@@ -99,6 +99,8 @@ export interface WriteRecord {
   op: 'create' | 'update' | 'delete' | 'raw'
   /** The row as returned (RETURNING *); null for raw writes or when no row matched. */
   row: Record<string, unknown> | null
+  /** Fields an update set (its old values are unknown: lists keyed by them are all invalidated). */
+  fields?: string[]
 }
 
 /**

@@ -37,6 +37,11 @@ export interface ModelDef {
   /** Materialized views and the like: reads only. */
   readonly readOnly?: boolean
   readonly partitioning?: { readonly kind: 'range' | 'hash'; readonly key: string }
+  /**
+   * Parent keys lists are usually filtered by (a user's applications): a list with an equality
+   * filter on one is cached under that value's tag, so writes under other parents leave it cached.
+   */
+  readonly listKeys?: readonly string[]
 }
 
 export type ModelName =
@@ -90,6 +95,7 @@ export const models = {
   },
   programs: {
     name: 'programs',
+    listKeys: ['universityId'],
     table: 'programs',
     primaryKey: 'id',
     fields: {
@@ -106,6 +112,7 @@ export const models = {
   },
   applications: {
     name: 'applications',
+    listKeys: ['userId', 'programId'],
     table: 'applications',
     primaryKey: 'id',
     unique: [['userId', 'programId']],
@@ -126,6 +133,7 @@ export const models = {
   },
   recommendations: {
     name: 'recommendations',
+    listKeys: ['applicationId', 'recommenderId'],
     table: 'recommendations',
     primaryKey: 'id',
     unique: [['applicationId', 'recommenderId']],
@@ -144,6 +152,7 @@ export const models = {
   },
   notifications: {
     name: 'notifications',
+    listKeys: ['userId'],
     table: 'notifications',
     primaryKey: 'id',
     partitioning: { kind: 'range', key: 'createdAt' },
@@ -161,6 +170,7 @@ export const models = {
   },
   auditLogs: {
     name: 'auditLogs',
+    listKeys: ['entity'],
     table: 'audit_logs',
     primaryKey: 'id',
     partitioning: { kind: 'range', key: 'createdAt' },
@@ -177,6 +187,7 @@ export const models = {
   },
   activityEvents: {
     name: 'activityEvents',
+    listKeys: ['userId'],
     table: 'activity_events',
     primaryKey: 'id',
     partitioning: { kind: 'hash', key: 'userId' },
