@@ -15,6 +15,18 @@ const COMMIT_LSN_SQL = `SELECT (CASE WHEN current_setting('synchronous_commit') 
 /** The furthest position the primary has handed out: tokens beyond it come from the future. */
 export const PRIMARY_INSERT_LSN_SQL = 'SELECT pg_current_wal_insert_lsn()::text AS lsn'
 
+/**
+ * COMMIT and the position after it in one round trip (a simple-protocol multi-statement query:
+ * the SELECT runs after the COMMIT has completed). Resolves to undefined when the position could
+ * not be read; rejects only when the COMMIT itself failed.
+ */
+export async function commitReadingLsn (client: pg.PoolClient): Promise<string | undefined> {
+  const results = await client.query(`COMMIT; ${COMMIT_LSN_SQL}`) as unknown as pg.QueryResult[] | pg.QueryResult
+  const last = Array.isArray(results) ? results[results.length - 1] : undefined
+  const lsn = (last?.rows[0] as { lsn?: string | null } | undefined)?.lsn
+  return lsn ?? undefined
+}
+
 export async function readCommitLsn (target: pg.Pool | pg.PoolClient): Promise<string | undefined> {
   const { rows } = await target.query<{ lsn: string | null }>(COMMIT_LSN_SQL)
   return rows[0]?.lsn ?? undefined

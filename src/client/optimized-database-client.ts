@@ -16,7 +16,7 @@ import { ReplicaManager } from '../replicas/replica-manager.js'
 import type { ReplicaHealthOptions } from '../replicas/types.js'
 import { readCommitLsn, readInsertLsn } from './commit-lsn.js'
 import { DatabaseSession, checkConsistency, honouringConsistency, withConsistency } from './consistency.js'
-import { WRITE_OPERATIONS, createDelegates, createOperationHandler, type OperationHandler } from './delegates.js'
+import { WRITE_OPERATIONS, updatedFields, createDelegates, createOperationHandler, type OperationHandler } from './delegates.js'
 import { execute } from './executor.js'
 import { checkHealth, probeNode, type DatabaseHealth } from './health.js'
 import { HealthAwareRouter } from './health-aware-router.js'
@@ -193,9 +193,9 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   async transaction<T> (fn: (tx: TransactionClient) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     this.assertOpen()
     if (opts.readOnly !== true) this.assertWritable()
-    return await runTransaction(this.pools.primary, this.emitQuery, fn, opts, async (writes, client) => {
+    return await runTransaction(this.pools.primary, this.emitQuery, fn, opts, async (writes, client, lsn) => {
       if (writes.length === 0) return
-      const event = await this.commitPosition(writes, client)
+      const event = await this.commitPosition(writes, client, lsn)
       return () => this.announce(event)
     })
   }
@@ -239,7 +239,7 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   private announcingWrites (inner: OperationHandler): OperationHandler {
     return async (model, op, args) => {
       const result = await inner(model, op, args)
-      if (WRITE_OPERATIONS.has(op)) await this.committed([{ model, op: op as WriteRecord['op'], row: result as Record<string, unknown> | null }])
+      if (WRITE_OPERATIONS.has(op)) await this.committed([{ model, op: op as WriteRecord['op'], row: result as Record<string, unknown> | null, ...updatedFields(op, args) }])
       return result
     }
   }
@@ -254,10 +254,10 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   }
 
   /** The commit's WAL position (read on `client`, the committing connection, when given). */
-  private async commitPosition (writes: WriteRecord[], client?: pg.PoolClient): Promise<CommitEvent> {
+  private async commitPosition (writes: WriteRecord[], client?: pg.PoolClient, known?: string): Promise<CommitEvent> {
     const event: CommitEvent = { writes }
     try {
-      const lsn = await readCommitLsn(client ?? this.pools.primary)
+      const lsn = known ?? await readCommitLsn(client ?? this.pools.primary)
       if (lsn !== undefined) {
         event.lsn = lsn
         this.knownLsn = maxLsn(this.knownLsn, lsn)

@@ -3,9 +3,11 @@
  * a connection whose ROLLBACK fails is destroyed rather than returned to the pool in an unknown
  * state.
  */
+import { performance } from 'node:perf_hooks'
 import type pg from 'pg'
+import { commitReadingLsn } from './commit-lsn.js'
 import type { ModelDef, ModelName } from '../models/registry.js'
-import { WRITE_OPERATIONS, createDelegates, createOperationHandler } from './delegates.js'
+import { WRITE_OPERATIONS, updatedFields, createDelegates, createOperationHandler } from './delegates.js'
 import { execute, type QueryListener } from './executor.js'
 import { codedError, toGatewayError } from './pg-errors.js'
 import type { ModelDelegates, WriteRecord } from './types.js'
@@ -19,8 +21,13 @@ export interface TransactionOptions {
 
 export type TransactionClient = ModelDelegates & {
   query<R extends pg.QueryResultRow = any> (text: string, values?: unknown[]): Promise<pg.QueryResult<R>>
-  /** Declares a write made with raw SQL so the commit event (and cache invalidation) covers it. */
-  markWritten (model: ModelName, rows?: Array<Record<string, unknown>>): void
+  /**
+   * Declares a write made with raw SQL so the commit event (and cache invalidation) covers it:
+   * the rows written (with their key and parent-key fields) and, for updates, the fields set.
+   */
+  markWritten (model: ModelName, rows?: Array<Record<string, unknown>>, fields?: string[]): void
+  /** Declares rows inserted with raw SQL (new rows: their lists change, no cached lookup can hold them). */
+  markCreated (model: ModelName, rows: Array<Record<string, unknown>>): void
 }
 
 /**
@@ -28,7 +35,7 @@ export type TransactionClient = ModelDelegates & {
  * commit's WAL position). What it returns runs after the connection is back in the pool, so slow
  * follow-up work (cache invalidation over Redis) never holds a primary connection.
  */
-export type CommitHook = (writes: WriteRecord[], client: pg.PoolClient) => Promise<(() => Promise<void>) | void>
+export type CommitHook = (writes: WriteRecord[], client: pg.PoolClient, lsn: string | undefined) => Promise<(() => Promise<void>) | void>
 
 const ISOLATION: Record<IsolationLevel, string> = {
   'read committed': 'READ COMMITTED',
@@ -45,6 +52,20 @@ function beginStatement (opts: TransactionOptions): string {
   }
   if (opts.readOnly === true) text += ' READ ONLY'
   return text
+}
+
+/** COMMIT (reported as a 'query' event like any statement) and the WAL position after it. */
+async function commitWithLsn (client: pg.PoolClient, onQuery: QueryListener): Promise<string | undefined> {
+  const start = performance.now()
+  try {
+    const lsn = await commitReadingLsn(client)
+    onQuery({ sql: 'COMMIT', node: 'primary', durationMs: performance.now() - start, rowCount: null })
+    return lsn
+  } catch (err) {
+    const mapped = toGatewayError(err, { node: 'primary' })
+    onQuery({ sql: 'COMMIT', node: 'primary', durationMs: performance.now() - start, rowCount: null, error: mapped })
+    throw mapped
+  }
 }
 
 export async function runTransaction<T> (
@@ -84,26 +105,30 @@ export async function runTransaction<T> (
   })
   const delegates = createDelegates(async (model, op, args) => {
     const result = await handler(model, op, args)
-    if (WRITE_OPERATIONS.has(op)) writes.push({ model, op: op as WriteRecord['op'], row: result as Record<string, unknown> | null })
+    if (WRITE_OPERATIONS.has(op)) writes.push({ model, op: op as WriteRecord['op'], row: result as Record<string, unknown> | null, ...updatedFields(op, args) })
     return result
   })
   const tx = {
     ...delegates,
     query: (text: string, values?: unknown[]) => run(text, values),
-    markWritten: (model: ModelName, rows?: Array<Record<string, unknown>>) => {
+    markWritten: (model: ModelName, rows?: Array<Record<string, unknown>>, fields?: string[]) => {
       if (rows === undefined || rows.length === 0) writes.push({ model, op: 'raw', row: null })
-      else for (const row of rows) writes.push({ model, op: 'raw', row })
+      else for (const row of rows) writes.push({ model, op: 'raw', row, ...(fields ? { fields } : {}) })
+    },
+    markCreated: (model: ModelName, rows: Array<Record<string, unknown>>) => {
+      for (const row of rows) writes.push({ model, op: 'create', row })
     }
   } as TransactionClient
 
   try {
     await run(begin)
     const result = await fn(tx)
-    await run('COMMIT')
+    // A transaction that wrote reads its commit position in the COMMIT's own round trip.
+    const lsn = writes.length > 0 && onCommit !== undefined ? await commitWithLsn(client, onQuery) : (await run('COMMIT'), undefined)
     open = false
     let afterRelease: (() => Promise<void>) | void = undefined
     try {
-      afterRelease = await onCommit?.(writes, client)
+      afterRelease = await onCommit?.(writes, client, lsn)
     } catch {
       // The hook reports its own failures; a committed write is never reported as failed.
     } finally {
