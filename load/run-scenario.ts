@@ -10,7 +10,7 @@
  */
 import { Args } from './suite/args.js'
 import { progressLine, runScenario } from './suite/measure.js'
-import { SCENARIOS, scenario } from './suite/scenarios.js'
+import { SCENARIOS, scenario, seedFor } from './suite/scenarios.js'
 import { openSession } from './suite/session.js'
 import { TARGETS, type TargetName } from './suite/targets.js'
 
@@ -29,7 +29,7 @@ async function main (): Promise<void> {
   const duration = args.number('duration', 10)
   const session = await openSession({ targets: [target], pool: args.number('pool', 20) })
   try {
-    const r = await runScenario(s, target, session.servers, session.redis, session.context(1), {
+    const r = await runScenario(s, target, session.servers, session.redis, session.context(seedFor(s.name, 1)), {
       duration, connections: args.number('connections', 32), warmup: args.string('warmup') === '0' ? 0 : args.number('warmup', Math.min(1, duration / 4)), round: 1
     })
     console.error(progressLine(r))

@@ -6,6 +6,7 @@
  */
 import autocannon from 'autocannon'
 import type { Redis } from 'ioredis'
+import { modelNames } from '../../src/index.js'
 import type { Scenario, ScenarioContext } from './scenarios.js'
 import type { Servers } from './servers.js'
 import { ADMIN_TOKEN, isGateway, type TargetName } from './targets.js'
@@ -39,6 +40,8 @@ export interface RunOptions {
   /** Seconds of unmeasured load first (JIT, pools, cache fill); 0 for none. */
   warmup: number
   round: number
+  /** Upper bound on connections, also for scenarios that set their own (the smoke test's small cluster). */
+  maxConnections?: number
 }
 
 interface CacheSnapshot { hits: number; misses: number; qHits: number; qMisses: number }
@@ -66,9 +69,9 @@ export async function redisCalls (redis: Redis): Promise<number> {
   return total
 }
 
-async function invalidateUsers (url: string): Promise<void> {
+async function invalidate (url: string, tags: readonly string[]): Promise<void> {
   const res = await fetch(`${url}/admin/cache/invalidate`, {
-    method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ tags: ['users'] })
+    method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify({ tags })
   })
   if (!res.ok) throw new Error(`POST /admin/cache/invalidate answered ${res.status}`)
 }
@@ -98,11 +101,15 @@ const ratio = (part: number, whole: number): number | null => whole <= 0 ? null 
 export async function runScenario (s: Scenario, target: TargetName, servers: Servers, redis: Redis | undefined, ctx: ScenarioContext, opts: RunOptions): Promise<RunResult> {
   const url = servers.urls[target]
   if (url === undefined) throw new Error(`target ${target} is not running`)
-  const connections = s.connections ?? opts.connections
-  if (opts.warmup > 0) await load(url, s.requests({ ...ctx, seed: ctx.seed + 1_000_003 }), opts.warmup, connections)
-  if (s.coldCache === true && isGateway(target) && target !== 'gateway-off') await invalidateUsers(url)
-
+  const connections = Math.min(s.connections ?? opts.connections, opts.maxConnections ?? Infinity)
   const gw = isGateway(target)
+  const cached = gw && target !== 'gateway-off'
+  // Every cached run starts from an empty cache filled by its own warm-up only, whatever ran
+  // before it on the same gateway; a cold-cache scenario drops the warm-up's entries too.
+  if (cached) await invalidate(url, modelNames)
+  if (opts.warmup > 0) await load(url, s.requests({ ...ctx, seed: ctx.seed + 1_000_003 }), opts.warmup, connections)
+  if (s.coldCache === true && cached) await invalidate(url, modelNames)
+
   const cache0 = gw ? await cacheSnapshot(url) : null
   const sql0 = (await servers.sqlCounts())[target]
   const redis0 = redis ? await redisCalls(redis) : undefined

@@ -220,6 +220,13 @@ export const SCENARIOS: readonly Scenario[] = [
   }
 ]
 
+/** The seed of one scenario's stream in one round: the same for every target, different per scenario. */
+export function seedFor (name: string, round: number): number {
+  let h = 2166136261
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619)
+  return ((h >>> 0) + round * 7919) >>> 0
+}
+
 export function scenario (name: string): Scenario {
   const s = SCENARIOS.find((x) => x.name === name)
   if (!s) throw new Error(`unknown scenario "${name}"; one of: ${SCENARIOS.map((x) => x.name).join(', ')}`)
