@@ -80,7 +80,9 @@ async function load (url: string, requests: autocannon.Request[], seconds: numbe
   let latencies = new Float64Array(1 << 16)
   let count = 0
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon({ url, connections, duration: seconds, pipelining: 1, requests }, (err, r) => err ? reject(err) : resolve(r))
+    // autocannon checks for the end once per sample interval: short runs need a short one.
+    const sampleInt = seconds < 2 ? 100 : 1000
+    const instance = autocannon({ url, connections, duration: seconds, pipelining: 1, requests, sampleInt }, (err, r) => err ? reject(err) : resolve(r))
     // Every response's latency (autocannon's own histogram has no p95).
     instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
       if (count === latencies.length) {
