@@ -100,6 +100,18 @@ const pct = (sorted: Float64Array, p: number): number =>
   sorted.length === 0 ? 0 : Math.round((sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)] ?? 0) * 100) / 100
 const ratio = (part: number, whole: number): number | null => whole <= 0 ? null : Math.round((part / whole) * 1000) / 1000
 
+/** The counter once it stopped moving (two equal reads 100 ms apart, at most 2 s). */
+async function settled (read: () => Promise<number | undefined>): Promise<number | undefined> {
+  let last = await read()
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    const now = await read()
+    if (now === last) return now
+    last = now
+  }
+  return last
+}
+
 export async function runScenario (s: Scenario, target: TargetName, servers: Servers, redis: Redis | undefined, ctx: ScenarioContext, opts: RunOptions): Promise<RunResult> {
   const url = servers.urls[target]
   if (url === undefined) throw new Error(`target ${target} is not running`)
@@ -116,8 +128,11 @@ export async function runScenario (s: Scenario, target: TargetName, servers: Ser
   const sql0 = (await servers.sqlCounts())[target]
   const redis0 = redis ? await redisCalls(redis) : undefined
   const { result, latencies, count } = await load(url, s.requests(ctx), opts.duration, connections)
+  // Requests cut off when the run stopped still run on the server: let them finish, and divide
+  // by the requests sent rather than those answered.
+  const sql1 = await settled(async () => (await servers.sqlCounts())[target])
   const redis1 = redis ? await redisCalls(redis) : undefined
-  const sql1 = (await servers.sqlCounts())[target]
+  const sent = Math.max(count, result.requests.sent ?? count)
   const cache1 = gw ? await cacheSnapshot(url) : null
 
   const statusCodes: Record<string, number> = {}
@@ -125,7 +140,7 @@ export async function runScenario (s: Scenario, target: TargetName, servers: Ser
   const hitRate = cache0 && cache1 ? ratio(cache1.hits - cache0.hits, cache1.hits - cache0.hits + cache1.misses - cache0.misses) : null
   const queryHitRate = cache0 && cache1 ? ratio(cache1.qHits - cache0.qHits, cache1.qHits - cache0.qHits + cache1.qMisses - cache0.qMisses) : null
   const perRequest = (a: number | undefined, b: number | undefined): number | null =>
-    a === undefined || b === undefined || count === 0 ? null : Math.round(((b - a) / count) * 100) / 100
+    a === undefined || b === undefined || sent === 0 ? null : Math.round(((b - a) / sent) * 100) / 100
   return {
     scenario: s.name,
     target,
