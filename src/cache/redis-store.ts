@@ -31,6 +31,39 @@ return gen`
 
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`
 
+/**
+ * A miss's first round trip as one command: the entry (unless skipped) and, when there is none,
+ * the refill lease; then the generation and epoch a refill records. KEYS: entry, lease, gen,
+ * epoch; ARGV: token, lease ms, '1' to read the entry. Single Redis only (the keys span slots).
+ */
+const OPEN = `
+local v = false
+if ARGV[3] == '1' then v = redis.call('GET', KEYS[1]) end
+local got = 0
+if not v and redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then got = 1 end
+return { v, redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4]), got }`
+
+/** The second: store the entry, then release the lease if still ours. KEYS: entry, lease; ARGV: value, ttl ms, token. */
+const STORE = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if ARGV[3] ~= '' and redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+return 1`
+
+/** What a miss learns in its first round trip. */
+export interface Opening {
+  /** The stored entry (undefined when none, or when not asked for). */
+  raw: Buffer | undefined
+  /** Generation and epoch for the refill; undefined when Redis did not answer. */
+  start: { gen: number; epoch: string } | undefined
+  /** true: this caller holds the refill lease; false: another does; undefined: unknown. */
+  locked: boolean | undefined
+}
+
+type Scripted = RedisConnection & {
+  gatewayOpenBuffer: (...args: Array<string | number>) => Promise<[Buffer | null, Buffer | null, Buffer | null, number]>
+  gatewayStore: (...args: Array<string | number | Buffer>) => Promise<number>
+}
+
 class Timeout extends Error {}
 
 export interface RedisStoreOptions {
@@ -60,12 +93,55 @@ export class RedisStore {
     // Errors are logged by the connection's owner (plugins/redis.ts); the listener only keeps an
     // unowned connection from crashing the process. Outages are handled through 'close' above.
     redis.on('error', () => {})
+    if (!redis.isCluster) {
+      redis.defineCommand('gatewayOpen', { numberOfKeys: 4, lua: OPEN })
+      redis.defineCommand('gatewayStore', { numberOfKeys: 2, lua: STORE })
+    }
+  }
+
+  /**
+   * One round trip before a refill: the entry (unless `skipEntry`), the lease when there is no
+   * entry, and the refill's generation. One script on a single Redis; on a cluster three commands
+   * sent together (auto-pipelined).
+   */
+  async open (digest: string, token: string, leaseMs: number, skipEntry: boolean): Promise<Opening> {
+    if (this.redis.isCluster) {
+      const [raw, start, locked] = await Promise.all([
+        skipEntry ? undefined : this.getEntry(digest),
+        this.start(),
+        this.lock(digest, token, leaseMs)
+      ])
+      if (raw && locked === true) void this.unlock(digest, token)
+      return { raw: raw ?? undefined, start, locked: raw ? undefined : locked }
+    }
+    const r = await this.run(() => (this.redis as Scripted).gatewayOpenBuffer(this.entryKey(digest), this.leaseKey(digest), this.genKey, this.epochKey,
+      token, leaseMs, skipEntry ? '0' : '1'))
+    if (r === undefined) return { raw: undefined, start: undefined, locked: undefined }
+    const [raw, gen, epoch, got] = r
+    const known = epoch === null ? await this.ensureEpoch() : epoch.toString()
+    return {
+      raw: raw ?? undefined,
+      start: known === undefined ? undefined : { gen: gen === null ? 0 : Number(gen.toString()), epoch: known },
+      locked: raw ? undefined : got === 1
+    }
+  }
+
+  /** Stores an entry and releases the refill lease `token` (when given) in one round trip. */
+  async store (digest: string, value: Buffer, ttlMs: number, token: string | undefined): Promise<boolean> {
+    const px = Math.max(1, Math.round(ttlMs))
+    if (this.redis.isCluster) {
+      const set = this.setEntry(digest, value, px)
+      if (token !== undefined) void this.unlock(digest, token)
+      return await set
+    }
+    return (await this.run(() => (this.redis as Scripted).gatewayStore(this.entryKey(digest), this.leaseKey(digest), value, px, token ?? ''))) === 1
   }
 
   entryKey (digest: string): string { return `${this.p}e:${digest}` }
   get genKey (): string { return `${this.meta}:gen` }
   get epochKey (): string { return `${this.meta}:epoch` }
   versionKey (tag: string): string { return `${this.meta}:v:${tag}` }
+  leaseKey (digest: string): string { return `${this.p}l:${digest}` }
 
   get available (): boolean {
     if (this.breaker.probeDue()) void this.probe()
@@ -110,17 +186,17 @@ export class RedisStore {
   }
 
   async lock (digest: string, token: string, leaseMs: number): Promise<boolean | undefined> {
-    const r = await this.run(() => this.redis.set(`${this.p}l:${digest}`, token, 'PX', leaseMs, 'NX'))
+    const r = await this.run(() => this.redis.set(this.leaseKey(digest), token, 'PX', leaseMs, 'NX'))
     return r === undefined ? undefined : r === 'OK'
   }
 
   async lockHeld (digest: string): Promise<boolean | undefined> {
-    const r = await this.run(() => this.redis.exists(`${this.p}l:${digest}`))
+    const r = await this.run(() => this.redis.exists(this.leaseKey(digest)))
     return r === undefined ? undefined : r === 1
   }
 
   async unlock (digest: string, token: string): Promise<void> {
-    await this.run(() => this.redis.eval(UNLOCK, 1, `${this.p}l:${digest}`, token) as Promise<unknown>)
+    await this.run(() => this.redis.eval(UNLOCK, 1, this.leaseKey(digest), token) as Promise<unknown>)
   }
 
   private async ensureEpoch (): Promise<string | undefined> {

@@ -89,6 +89,12 @@ export class TwoTierCache {
 
   get store (): RedisStore | undefined { return this.opts.store }
 
+  private leaseSeq = 0
+  /** Unique per lease: this instance's id and a counter (no random bytes per miss). */
+  private leaseToken (): string {
+    return `${this.instanceId}.${(++this.leaseSeq).toString(36)}`
+  }
+
   /** Expiry with jitter so hot keys filled together do not expire together. */
   jitteredTtl (ttlMs: number): number {
     return Math.max(1, Math.round(ttlMs * (1 - (this.opts.jitter ?? 0.1) * Math.random())))
@@ -211,10 +217,8 @@ export class TwoTierCache {
       const buf = encodeEntry(entry, { compress: this.opts.compression, threshold: this.opts.compressionThreshold, ...(this.opts.codec ? { codec: this.opts.codec } : {}) })
       this.counters.rawBytes += Buffer.byteLength(entry.body)
       this.counters.storedBytes += buf.length
-      // Sent together (auto-pipelined): the lease is released after the entry is in place.
-      const set = store.setEntry(d, buf, ttl + this.opts.staleTtlMs)
-      unlock()
-      await set
+      // One round trip: the entry, then the lease released (peers waiting on it find the entry).
+      await store.store(d, buf, ttl + this.opts.staleTtlMs, leaseToken)
     } else {
       unlock()
     }
@@ -291,17 +295,11 @@ export class TwoTierCache {
       if (!store?.available) return { fill: { key, start: { gen: -1, epoch: '', local }, settle, closed: false } }
       const d = digest(key)
       const leaseMs = this.opts.leaseMs ?? 2_000
-      const token = randomBytes(8).toString('hex')
-      // Issued in one tick: ioredis sends them in one write (auto-pipelining), one round trip.
-      const [raw, s, locked] = await Promise.all([
-        force ? undefined : store.getEntry(d),
-        store.start(),
-        store.lock(d, token, leaseMs)
-      ])
+      const token = this.leaseToken()
+      const { raw, start: s, locked } = await store.open(d, token, leaseMs, force)
       if (!force) {
         const found = await this.fromL2(key, raw, local, Date.now(), minLsn)
         if (found) {
-          if (locked === true) void store.unlock(d, token)
           settle(found.entry)
           return { found }
         }
