@@ -53,6 +53,8 @@ async function cachePlugin (app: FastifyInstance) {
     compressionThreshold: c.CACHE_COMPRESSION_THRESHOLD,
     readsMayLag: splitUrls(c.DATABASE_READ_URLS).length > 0,
     lagWindowMs: c.REPLICA_MAX_LAG_MS,
+    validation: c.CACHE_VALIDATION,
+    admission: c.CACHE_ADMISSION,
     warm: DECLARED_WARM_QUERIES,
     logger: app.log
   })
@@ -68,8 +70,22 @@ async function cachePlugin (app: FastifyInstance) {
     sub.on('message', (channel: string, message: string) => {
       if (channel === store.channel) cache.engine.onRemoteInvalidation(message)
     })
-    // Resolves once subscribed; a Redis that is down now subscribes when it comes back.
-    sub.subscribe(store.channel).catch((err: Error) => app.log.warn({ err: err.message }, 'cache invalidation channel: subscribe failed'))
+    // pub/sub validation trusts L1 only while subscribed: messages sent while the subscriber was
+    // away are lost, so after a reconnect everything held in L1 is dropped once.
+    let live = false
+    let missed = false
+    const subscribe = (): void => {
+      sub.subscribe(store.channel).then(() => {
+        if (missed && c.CACHE_VALIDATION === 'pubsub') cache.engine.clearLocal()
+        missed = false
+        live = true
+      }, (err: Error) => app.log.warn({ err: err.message }, 'cache invalidation channel: subscribe failed'))
+    }
+    sub.on('close', () => { live = false; missed = true })
+    sub.on('ready', subscribe)
+    cache.engine.subscribed = () => live
+    // Resolves once subscribed; a Redis that is down now subscribes when it comes back ('ready').
+    subscribe()
   }
 
   let listener: DbChangeListener | undefined

@@ -4,7 +4,7 @@
  * (STYLE §5). Headers: `X-Cache: HIT|MISS|STALE|BYPASS`, `Age`, `ETag`; `If-None-Match` → 304.
  */
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { currentContext, runWithContext } from '../src/context/request-context.js'
 import { ResponseTier, type Pending, type ResponseCounters, type RouteCachePolicy } from '../src/cache/response-tier.js'
 
@@ -27,7 +27,7 @@ async function responseCachePlugin (app: FastifyInstance) {
   app.decorate('responseCacheStats', () => ({ ...tier.counters }))
   app.decorate('warmResponses', () => tier.warm())
 
-  app.addHook('preHandler', async (request: WithPending, reply) => {
+  const lookup = async (request: WithPending, reply: FastifyReply): Promise<unknown> => {
     const policy = request.routeOptions.config.cache
     if (!policy || !app.cache.enabled) return
     const r = await tier.start(request, currentContext() ?? {}, policy)
@@ -37,6 +37,15 @@ async function responseCachePlugin (app: FastifyInstance) {
       return r.status === 304 ? reply.code(304).send() : reply.code(200).type(r.type).send(r.body)
     }
     request[kPending] = r
+  }
+  // A GET is keyed by its URL: answered right after the consistency context is read, before
+  // validation and the rest of the lifecycle (only 200s are stored, so only valid URLs hit).
+  // A GraphQL POST needs its parsed body: answered before the handler.
+  app.addHook('onRequest', async (request: WithPending, reply) => {
+    if (request.method === 'GET') return await lookup(request, reply)
+  })
+  app.addHook('preHandler', async (request: WithPending, reply) => {
+    if (request.method !== 'GET') return await lookup(request, reply)
   })
 
   // Callback style on purpose: `done` runs the handler inside the context, so its cached reads

@@ -20,7 +20,7 @@ import { RedisStore, type RedisConnection } from './redis-store.js'
 import { reviveResult } from './revive.js'
 import { parseSize } from './size.js'
 import { cacheStats, type CacheStats } from './stats-report.js'
-import { TwoTierCache } from './two-tier-cache.js'
+import { TwoTierCache, type Validation } from './two-tier-cache.js'
 
 export type ReadOperation = 'findMany' | 'findUnique' | 'findFirst' | 'count'
 export interface WarmQuery { model: ModelName; op: ReadOperation; args?: Record<string, unknown> }
@@ -40,6 +40,10 @@ export interface QueryCacheOptions {
   /** Reads may be served by lagging replicas (see TwoTierOptions.readsMayLag). */
   readsMayLag?: boolean
   lagWindowMs?: number
+  /** How L1 hits are confirmed (TwoTierOptions.validation); `strict` by default. */
+  validation?: Validation
+  /** Store a key on its first miss (`always`) or its second (TwoTierOptions.admission). */
+  admission?: 'always' | 'second-hit'
   /** Queries to warm at start and on schedule, besides the hottest keys. */
   warm?: WarmQuery[]
   hotKeysToWarm?: number
@@ -86,6 +90,8 @@ export class QueryCache {
       store: this.store,
       readsMayLag: opts.readsMayLag ?? false,
       lagWindowMs: opts.lagWindowMs ?? 5_000,
+      validation: opts.validation ?? 'strict',
+      admission: opts.admission ?? 'always',
       ...(opts.logger ? { logger: opts.logger } : {})
     })
     db.useCacheLayer((inner) => {

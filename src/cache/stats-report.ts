@@ -28,6 +28,7 @@ export interface CacheStats {
   singleFlightJoins: number
   leaseWaits: number
   staleRefreshes: number
+  notAdmitted: number
 }
 
 const round = (n: number): number => Math.round(n * 1000) / 1000
@@ -60,6 +61,7 @@ export function cacheStats (engine: TwoTierCache, enabled: boolean): CacheStats 
     rejectedStores: c.rejectedStores,
     singleFlightJoins: c.singleFlightJoins,
     leaseWaits: c.leaseWaits,
-    staleRefreshes: c.staleRefreshes
+    staleRefreshes: c.staleRefreshes,
+    notAdmitted: c.notAdmitted
   }
 }

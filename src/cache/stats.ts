@@ -16,6 +16,8 @@ export class CacheCounters {
   /** Refills that waited for another instance holding the refill lease. */
   leaseWaits = 0
   staleRefreshes = 0
+  /** Misses not stored because the key had not missed before (CACHE_ADMISSION=second-hit). */
+  notAdmitted = 0
   rawBytes = 0
   storedBytes = 0
 

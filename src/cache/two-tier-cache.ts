@@ -14,6 +14,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import { decodeEntry, encodeEntry, type CacheEntry, type Codec } from './codec.js'
+import { Doorkeeper } from './doorkeeper.js'
 import { digest } from './keys.js'
 import { LocalVersions } from './local-versions.js'
 import { lsnAtLeast } from './lsn.js'
@@ -36,6 +37,8 @@ export interface TwoTierOptions {
   lagWindowMs?: number
   leaseMs?: number
   validation?: Validation
+  /** `second-hit`: store a key only on its second miss within the recent window (doorkeeper.ts). */
+  admission?: 'always' | 'second-hit'
   logger?: { warn: (obj: object, msg: string) => void }
 }
 
@@ -44,7 +47,7 @@ export interface FillStart { gen: number; epoch: string; local: number }
 export interface Found { entry: CacheEntry; tier: 'l1' | 'l2'; stale: boolean }
 export interface Fetched { entry: CacheEntry; body: string; outcome: Outcome; value?: unknown }
 /** A miss this caller must load and then `close()`; `settle` wakes the readers that joined it. */
-export interface Fill { key: string; start: FillStart; token?: string | undefined; settle: (e: CacheEntry | undefined) => void; closed: boolean }
+export interface Fill { key: string; start: FillStart; token?: string | undefined; settle: (e: CacheEntry | undefined) => void; closed: boolean; admitted?: false }
 export type Opened = { found: Found; fill?: undefined } | { found?: undefined; fill: Fill }
 /**
  * How an L1 hit is confirmed: `strict` asks Redis (the hits of one event-loop turn share one
@@ -74,12 +77,14 @@ export class TwoTierCache {
   /** Refills in flight in this process: key → the entry they store (undefined: none). */
   private readonly fills = new Map<string, Promise<CacheEntry | undefined>>()
   private readonly refreshing = new Set<string>()
+  private readonly doorkeeper: Doorkeeper | undefined
   /** Whether the invalidation channel is connected (pub/sub validation mode). */
   subscribed: () => boolean = () => false
   private pending = new Set<string>()
   private pendingOverflow = false
 
   constructor (readonly opts: TwoTierOptions) {
+    this.doorkeeper = opts.admission === 'second-hit' ? new Doorkeeper() : undefined
     this.l1 = new LRUCache<string, CacheEntry>({
       maxSize: Math.max(1024, opts.maxMemoryBytes),
       sizeCalculation: (e) => e.body.length * 2 + 200 + e.tags.length * 40,
@@ -131,9 +136,12 @@ export class TwoTierCache {
         this.l1.delete(key)
       }
       this.counters.l1.misses++
-      // A read with a consistency token must not share a refill that may have started on staler data.
-      const running = minLsn === undefined ? this.fills.get(key) : undefined
-      if (running) {
+      // A read with a consistency token must not share a refill that may have started on staler
+      // data. A joiner whose leader's result does not answer it joins the next refill (at most a
+      // few times), so a burst of joiners does not turn into a burst of leaders.
+      for (let tries = 0; minLsn === undefined && tries < 3; tries++) {
+        const running = this.fills.get(key)
+        if (!running) break
         this.counters.singleFlightJoins++
         const e = await running
         // The leader may have read before a write that completed before this read started: its
@@ -152,7 +160,8 @@ export class TwoTierCache {
     fill.closed = true
     let entry: CacheEntry | undefined
     try {
-      if (loaded !== undefined) entry = await this.commit(fill.key, fill.start, loaded, ttlMs, fill.token)
+      if (loaded !== undefined && fill.admitted === false) entry = this.entryOf(fill.start, loaded, ttlMs, Date.now())
+      else if (loaded !== undefined) entry = await this.commit(fill.key, fill.start, loaded, ttlMs, fill.token)
       else if (fill.token !== undefined) void this.store?.unlock(digest(fill.key), fill.token)
     } finally {
       fill.settle(entry !== undefined && entry.stored !== false ? entry : undefined)
@@ -194,13 +203,9 @@ export class TwoTierCache {
   async commit (key: string, start: FillStart, loaded: Loaded, ttlMs: number, leaseToken?: string): Promise<CacheEntry> {
     const now = Date.now()
     const ttl = this.jitteredTtl(ttlMs)
-    const tags = loaded.tags.length > 1 ? [...new Set(loaded.tags)] : [...loaded.tags]
-    const entry: CacheEntry = {
-      body: loaded.body, tags, gen: start.gen, epoch: start.epoch, local: start.local, created: now,
-      freshUntil: now + ttl, staleUntil: now + ttl + this.opts.staleTtlMs, etag: loaded.etag ?? etagOf(loaded.body)
-    }
-    if (loaded.lsn !== undefined) entry.lsn = loaded.lsn
-    if (loaded.extra) entry.extra = loaded.extra
+    const entry = this.entryOf(start, loaded, ttl, now)
+    delete entry.stored
+    const tags = entry.tags
     const store = this.store
     const d = store ? digest(key) : ''
     const unlock = (): void => { if (leaseToken !== undefined) void store?.unlock(d, leaseToken) }
@@ -222,6 +227,18 @@ export class TwoTierCache {
     } else {
       unlock()
     }
+    return entry
+  }
+
+  /** The entry a refill makes (`stored: false` until commit() stores it). */
+  private entryOf (start: FillStart, loaded: Loaded, ttl: number, now: number): CacheEntry {
+    const tags = loaded.tags.length > 1 ? [...new Set(loaded.tags)] : [...loaded.tags]
+    const entry: CacheEntry = {
+      body: loaded.body, tags, gen: start.gen, epoch: start.epoch, local: start.local, created: now,
+      freshUntil: now + ttl, staleUntil: now + ttl + this.opts.staleTtlMs, etag: loaded.etag ?? etagOf(loaded.body), stored: false
+    }
+    if (loaded.lsn !== undefined) entry.lsn = loaded.lsn
+    if (loaded.extra) entry.extra = loaded.extra
     return entry
   }
 
@@ -292,6 +309,11 @@ export class TwoTierCache {
     try {
       const local = this.local.now()
       const store = this.store
+      // Not admitted (first miss of the key): straight to the database, nothing stored.
+      if (this.doorkeeper !== undefined && !force && !this.doorkeeper.admit(key)) {
+        this.counters.notAdmitted++
+        return { fill: { key, start: { gen: -1, epoch: '', local }, settle, closed: false, admitted: false } }
+      }
       if (!store?.available) return { fill: { key, start: { gen: -1, epoch: '', local }, settle, closed: false } }
       const d = digest(key)
       const leaseMs = this.opts.leaseMs ?? 2_000

@@ -48,6 +48,8 @@ export const configSchema = Type.Object({
   CACHE_DB_NOTIFY: bool(false),
   CACHE_KEY_PREFIX: Type.String({ default: 'sr:', pattern: '^[A-Za-z0-9:_.-]{1,32}$', description: 'a key prefix of 1 to 32 letters, digits or :_.-' }),
   CACHE_REDIS_TIMEOUT_MS: int(100, 5, 10_000, 'milliseconds from 5 to 10000 (per Redis command)'),
+  CACHE_VALIDATION: Type.Union([Type.Literal('strict'), Type.Literal('pubsub')], { default: 'strict', description: 'one of strict, pubsub' }),
+  CACHE_ADMISSION: Type.Union([Type.Literal('always'), Type.Literal('second-hit')], { default: 'always', description: 'one of always, second-hit' }),
   CACHE_WARM_INTERVAL: int(300, 0, 86_400, 'seconds (0 = warm only at start)'),
 
   // --- Monitoring and alerts ---
