@@ -3,60 +3,92 @@ import assert from 'node:assert/strict'
 import { cleanup } from '../helpers/app.js'
 import { makeUser, removeUsers } from '../helpers/fixtures.js'
 import { cacheApp, countStatements, uniquePrefix } from './helpers/cache-app.js'
+import { mulberry32, runSeed } from '../helpers/random.js'
+import { encodeCursor } from '../../src/domain/cursor.js'
 
 test('stale-read property: two instances sharing Redis, random writes and reads (REST and library) never return data older than a completed write', async (t) => {
+  const seed = runSeed('STALE_SEED')
+  t.diagnostic(`STALE_SEED=${seed}`)
+  console.log(`stale-read property: STALE_SEED=${seed} (set it to replay this run's schedule)`)
   const prefix = uniquePrefix()
   const a = await cacheApp(t, {}, prefix)
   const b = await cacheApp(t, {}, prefix)
   const users = await Promise.all([1, 2, 3].map(() => makeUser(a)))
-  cleanup(a, () => removeUsers(a, users.map((u) => u.id)))
-  const instances = [a, b]
+  const ids = users.map((u) => u.id)
+  cleanup(a, () => removeUsers(a, ids))
+  // The list page starts just before the test's users, so they are on it (keyset: id > cursor).
+  const listUrl = `/users?limit=100&cursor=${encodeCursor({ id: Math.min(...ids) - 1 }, ['id'])}`
+  const instances = [['a', a], ['b', b]] as const
   /** Per user: the highest version whose write has completed. */
-  const completed = new Map<number, number>(users.map((u) => [u.id, -1]))
+  const completed = new Map<number, number>(ids.map((id) => [id, -1]))
   let nextVersion = 0
   // Writes to one user are serialized, so commit order is version order and "newest" is defined.
   const writing = new Map<number, Promise<void>>()
   const violations: string[] = []
-  let seed = 42
-  const rand = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed % n }
+  const done = { a: { writes: 0, rowReads: 0, listReads: 0 }, b: { writes: 0, rowReads: 0, listReads: 0 } }
 
   const versionOf = (name: string | undefined): number => name?.startsWith('v') ? Number(name.slice(1)) : -1
+  const fromList = (items: Array<{ id: number; name: string }>, id: number, where: string): number => {
+    const row = items.find((u) => u.id === id)
+    // A list that misses the user would make the read check nothing.
+    assert.ok(row, `${where}: user ${id} is on the list (STALE_SEED=${seed})`)
+    return versionOf(row.name)
+  }
   const worker = async (w: number): Promise<void> => {
+    // One generator per worker: its schedule depends on the seed only, not on interleaving.
+    const rand = mulberry32(seed + w * 0x9E3779B9)
     for (let i = 0; i < 60; i++) {
       const user = users[rand(users.length)]!
-      const app = instances[rand(2)]!
-      const kind = rand(5)
-      if (kind === 0) {
+      const [name, app] = instances[rand(2)]!
+      const kind = rand(10)
+      if (kind < 2) {
         const previous = writing.get(user.id) ?? Promise.resolve()
-        const done = previous.then(async () => {
+        const write = previous.then(async () => {
           const v = nextVersion++
-          const res = await app.inject({ method: 'PATCH', url: `/users/${user.id}`, payload: { name: `v${v}` } })
-          assert.equal(res.statusCode, 200)
+          if (kind === 0) {
+            const res = await app.inject({ method: 'PATCH', url: `/users/${user.id}`, payload: { name: `v${v}` } })
+            assert.equal(res.statusCode, 200, res.body)
+          } else {
+            await app.db.primary.users.update({ where: { id: user.id }, data: { name: `v${v}` } })
+          }
           completed.set(user.id, v)
+          done[name].writes++
         })
-        writing.set(user.id, done)
-        await done
+        writing.set(user.id, write)
+        await write
         continue
       }
       const floor = completed.get(user.id)!
       let seen: number
-      if (kind === 1) {
+      if (kind < 4) {
         seen = versionOf((await app.db.cached.users.findUnique({ where: { id: user.id } }))?.name)
-      } else if (kind === 2) {
-        const page = await app.inject({ url: `/users?limit=100&cursor=${''}` })
-        const row = page.json().items.find((u: { id: number }) => u.id === user.id)
-        if (!row) continue
-        seen = versionOf(row.name)
+        done[name].rowReads++
+      } else if (kind < 6) {
+        const res = await app.inject({ url: `/users/${user.id}` })
+        assert.equal(res.statusCode, 200, res.body)
+        seen = versionOf(res.json().name)
+        done[name].rowReads++
+      } else if (kind < 8) {
+        const res = await app.inject({ url: listUrl })
+        assert.equal(res.statusCode, 200, res.body)
+        seen = fromList(res.json().items, user.id, `GET ${listUrl} on ${name}`)
+        done[name].listReads++
       } else {
-        seen = versionOf((await app.inject({ url: `/users/${user.id}` })).json().name)
+        const rows = await app.db.cached.users.findMany({ where: { id: { in: ids } }, orderBy: { id: 'asc' } })
+        seen = fromList(rows, user.id, `db.cached.users.findMany on ${name}`)
+        done[name].listReads++
       }
-      if (seen < floor) violations.push(`worker ${w}: user ${user.id} read v${seen} after v${floor} completed`)
+      if (seen < floor) violations.push(`worker ${w} on ${name} (kind ${kind}): user ${user.id} read v${seen} after v${floor} completed`)
     }
   }
   await Promise.all(Array.from({ length: 8 }, (_, w) => worker(w)))
-  assert.deepEqual(violations, [])
-  const stats = a.cache.getCacheStats()
-  assert.ok(stats.hits + b.cache.getCacheStats().hits > 0, 'the cache was used')
+  t.diagnostic(`operations: ${JSON.stringify(done)}`)
+  assert.deepEqual(violations, [], `stale reads (STALE_SEED=${seed})`)
+  // 480 operations, about 48 of each kind per instance: a schedule that lost one cannot pass.
+  for (const [name, counts] of Object.entries(done)) {
+    for (const [kind, n] of Object.entries(counts)) assert.ok(n >= 15, `instance ${name} made ${n} ${kind} (STALE_SEED=${seed}): ${JSON.stringify(done)}`)
+  }
+  for (const [name, app] of instances) assert.ok(app.cache.getCacheStats().hits > 0, `the cache answered reads on ${name}`)
 })
 
 test('stampede across instances: concurrent misses on two instances make one SQL statement', async (t) => {

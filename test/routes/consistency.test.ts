@@ -159,11 +159,22 @@ test('tokens hold across instances sharing CONSISTENCY_TOKEN_SECRET, and only th
   const c = await buildTestApp(t, { replicas: true, env: { ...ENV, CONSISTENCY_TOKEN_SECRET: undefined } })
   const user = await makeUser(a)
   cleanup(a, () => removeUsers(a, [user.id]))
+  await waitUntil('replicas to have the user', async () => (await Promise.all([0, 1].map(() => b.db.read.users.findUnique({ where: { id: user.id } })))).every(Boolean))
+  // Both replicas stop replaying: only honouring the token (not replication speed) can make b's
+  // read see a's write.
+  for (const url of testEnv().replicaUrls) await pauseReplay(t, url)
   const w = await a.inject({ method: 'PATCH', url: `/users/${user.id}`, payload: { name: 'Across' } })
+  assert.equal(w.statusCode, 200, w.body)
   const token = String(w.headers['x-consistency-token'])
+  const nodes = servedBy(t, b)
   const r = await b.inject({ url: `/users/${user.id}`, headers: { 'x-consistency-token': token } })
   assert.equal(r.statusCode, 200, r.body)
-  assert.equal(r.json().name, 'Across')
+  assert.equal(r.json().name, 'Across', 'b honours a token issued by a')
+  assert.deepEqual(nodes, ['primary'], 'no paused replica answers the tokened read')
+  nodes.length = 0
+  const plain = await b.inject({ url: `/users/${user.id}` })
+  assert.notEqual(plain.json().name, 'Across', 'without the token b reads a paused replica (the test has teeth)')
+  assert.ok(nodes.length > 0 && nodes.every((n) => n !== 'primary'), nodes.join(','))
   const other = await c.inject({ url: `/users/${user.id}`, headers: { 'x-consistency-token': token } })
   assert.equal(other.statusCode, 400)
 })
