@@ -1,7 +1,8 @@
 /**
  * One measured run: a scenario against one target. Around the autocannon run it takes deltas of
  * the gateway's cache counters (GET /admin/cache/stats), of the SQL statements the target ran
- * (counted in the server process) and of Redis' INFO commandstats (server-wide: other clients of
+ * (counted in the server process), the gateway's own Redis command count (a script is one) and,
+ * for the baselines, Redis' INFO commandstats (server-wide: other clients of
  * the same Redis show up in it too).
  */
 import autocannon from 'autocannon'
@@ -44,12 +45,12 @@ export interface RunOptions {
   maxConnections?: number
 }
 
-interface CacheSnapshot { hits: number; misses: number; qHits: number; qMisses: number }
+interface CacheSnapshot { hits: number; misses: number; qHits: number; qMisses: number; redisCommands: number }
 
 async function cacheSnapshot (url: string): Promise<CacheSnapshot | null> {
   const res = await fetch(`${url}/admin/cache/stats`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
   if (!res.ok) throw new Error(`GET /admin/cache/stats answered ${res.status}`)
-  const body = await res.json() as { query?: { enabled?: boolean; hits?: number; misses?: number; stale?: number }; responses?: { hits?: number; stale?: number; misses?: number; bypass?: number } }
+  const body = await res.json() as { query?: { enabled?: boolean; hits?: number; misses?: number; stale?: number; l2?: { commands?: number } }; responses?: { hits?: number; stale?: number; misses?: number; bypass?: number } }
   if (body.query?.enabled === false) return null
   const r = body.responses ?? {}
   const q = body.query ?? {}
@@ -57,7 +58,9 @@ async function cacheSnapshot (url: string): Promise<CacheSnapshot | null> {
     hits: (r.hits ?? 0) + (r.stale ?? 0),
     misses: (r.misses ?? 0) + (r.bypass ?? 0),
     qHits: (q.hits ?? 0) + (q.stale ?? 0),
-    qMisses: q.misses ?? 0
+    qMisses: q.misses ?? 0,
+    // Commands the gateway sent (a script counts once: one round trip), not Redis' inner calls.
+    redisCommands: q.l2?.commands ?? 0
   }
 }
 
@@ -159,7 +162,7 @@ export async function runScenario (s: Scenario, target: TargetName, servers: Ser
     hitRate,
     queryHitRate,
     sqlPerRequest: perRequest(sql0, sql1),
-    redisPerRequest: perRequest(redis0, redis1)
+    redisPerRequest: cache0 && cache1 ? perRequest(cache0.redisCommands, cache1.redisCommands) : perRequest(redis0, redis1)
   }
 }
 

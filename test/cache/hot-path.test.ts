@@ -6,7 +6,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { cleanup } from '../helpers/app.js'
 import { makeProgram, makeUser, removeUniversity, removeUsers } from '../helpers/fixtures.js'
-import { cacheApp, countStatements } from './helpers/cache-app.js'
+import { setTimeout } from 'node:timers/promises'
+import { cacheApp, countStatements, uniquePrefix } from './helpers/cache-app.js'
 import { readTags, writeTags } from '../../src/cache/index.js'
 
 test('a response-tier miss costs two Redis commands (lookup + lease + generation; store + release) and stores the row once', async (t) => {
@@ -112,4 +113,54 @@ test('NOTIFY triggers are off unless a gateway listens (CACHE_DB_NOTIFY)', async
   } finally {
     await app.db.query('SELECT gateway_cache_notify_triggers(false)')
   }
+})
+
+test('CACHE_VALIDATION=pubsub: L1 hits ask Redis nothing; another instance\'s write arrives by pub/sub, its token at once; a resubscribe drops L1', async (t) => {
+  const prefix = uniquePrefix()
+  const env = { CACHE_VALIDATION: 'pubsub', CONSISTENCY_TOKEN_SECRET: 'hot-path-test-secret-0123456789abcdef' }
+  const a = await cacheApp(t, env, prefix)
+  const b = await cacheApp(t, env, prefix)
+  const user = await makeUser(a)
+  cleanup(a, () => removeUsers(a, [user.id]))
+  const url = `/users/${user.id}`
+  for (let i = 0; i < 50 && !a.cache.engine.subscribed(); i++) await setTimeout(20)
+  assert.equal(a.cache.engine.subscribed(), true)
+  await a.inject({ url })
+  const before = a.cache.store!.latency.count
+  const hit = await a.inject({ url })
+  assert.equal(hit.headers['x-cache'], 'HIT')
+  assert.equal(a.cache.store!.latency.count, before, 'an L1 hit sends no Redis command')
+
+  const patched = await b.inject({ method: 'PATCH', url, payload: { name: 'Pushed by b' } })
+  const token = patched.headers['x-consistency-token'] as string
+  assert.equal((await a.inject({ url, headers: { 'x-consistency-token': token } })).json().name, 'Pushed by b', 'the token is honoured at once')
+  let name = ''
+  for (let i = 0; i < 100 && name !== 'Pushed by b'; i++) {
+    name = (await a.inject({ url })).json().name
+    if (name !== 'Pushed by b') await setTimeout(10)
+  }
+  assert.equal(name, 'Pushed by b', 'the invalidation arrives by pub/sub')
+
+  await a.inject({ url })
+  assert.ok(a.cache.engine.l1.size > 0)
+  a.redisSubscriber.disconnect(true)
+  for (let i = 0; i < 100 && (a.cache.engine.l1.size > 0 || !a.cache.engine.subscribed()); i++) await setTimeout(20)
+  assert.equal(a.cache.engine.l1.size, 0, 'messages may have been missed while away: L1 dropped')
+  assert.equal(a.cache.engine.subscribed(), true, 'subscribed again')
+})
+
+test('CACHE_ADMISSION=second-hit: the first miss of a key is not stored, the second is, the third hits', async (t) => {
+  const app = await cacheApp(t, { CACHE_ADMISSION: 'second-hit' })
+  const user = await makeUser(app)
+  cleanup(app, () => removeUsers(app, [user.id]))
+  const url = `/users/${user.id}`
+  const store = app.cache.store!
+  const commands = store.latency.count
+  assert.equal((await app.inject({ url })).headers['x-cache'], 'MISS')
+  assert.equal(store.latency.count, commands, 'a first miss asks Redis nothing')
+  assert.equal(app.cache.getCacheStats().notAdmitted, 1)
+  assert.equal((await app.inject({ url })).headers['x-cache'], 'MISS')
+  const third = await app.inject({ url })
+  assert.equal(third.headers['x-cache'], 'HIT')
+  assert.equal(third.json().id, user.id)
 })

@@ -12,7 +12,7 @@ import { runScenario, type RunResult } from '../../load/suite/measure.js'
 import { beforeAfterTable, detailTable, ratios, ratioTable, summarize } from '../../load/suite/report.js'
 import { SCENARIOS, seedFor } from '../../load/suite/scenarios.js'
 import { openSession, type Session } from '../../load/suite/session.js'
-import { TARGETS } from '../../load/suite/targets.js'
+import { TARGETS, isGateway } from '../../load/suite/targets.js'
 
 let session: Session
 const runs: RunResult[] = []
@@ -42,7 +42,7 @@ for (const s of SCENARIOS) {
       for (const k of ['rps', 'p50', 'p95', 'p99'] as const) assert.ok(Number.isFinite(r[k]) && r[k] >= 0, `${where}: ${k} = ${r[k]}`)
       assert.ok(r.p50 <= r.p95 && r.p95 <= r.p99, `${where}: percentiles out of order`)
       assert.ok(target === 'static' || (r.sqlPerRequest ?? 0) > 0 || (r.hitRate ?? 0) > 0, `${where}: no SQL and no cache hit`)
-      if (target === 'gateway' || target === 'gateway-l1') {
+      if (isGateway(target) && target !== 'gateway-off') {
         if (!s.name.startsWith('write')) assert.ok(r.hitRate !== null && r.hitRate >= 0 && r.hitRate <= 1, `${where}: hit rate ${r.hitRate}`)
       } else {
         assert.equal(r.hitRate, null, `${where}: a hit rate without a gateway cache`)
