@@ -42,6 +42,9 @@ async function graphqlPlugin (app: FastifyInstance) {
     queryDepth: config.GRAPHQL_MAX_DEPTH,
     // Parsed-document cache: bounded in count here and in size by GRAPHQL_MAX_QUERY_LENGTH.
     cache: 256,
+    // A query run twice is compiled with graphql-jit (mercurius' `jit`): the uncached GraphQL
+    // lookup's executor cost, measured in BENCHMARKS.md.
+    jit: 1,
     errorFormatter: createErrorFormatter(config.GRAPHQL_MAX_DEPTH)
   })
   app.graphql.addHook('preExecution', (schema, document, _ctx, variables) => {

@@ -5,69 +5,24 @@
  * Race safety (an invalidation is never undone by a slower read): a refill records the global
  * generation (and this process's local sequence) BEFORE it reads; an entry is valid only while
  * every tag's last invalidation is not newer than that. A read that started before a write thus
- * never serves its result as fresh, even if it stores it after the write. A refill whose data is
- * older than a tag's recorded invalidation LSN (a lagging replica) is not stored at all.
+ * never serves its result as fresh, even if it stores it after the write. An entry whose data is
+ * older than a tag's recorded invalidation LSN (a lagging replica) is never served.
  *
  * Memory stays bounded: no per-tag key sets, only one version record per invalidated tag, which
  * expires after the longest entry lifetime.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
-import { decodeEntry, encodeEntry, type CacheEntry, type Codec } from './codec.js'
+import { decodeEntry, encodeEntry, type CacheEntry } from './codec.js'
+import { etagOf, fresherThan, noop, recordsAllow, usable, type FetchRequest, type Fetched, type Fill, type FillStart, type Found, type Loaded, type Opened, type TwoTierOptions } from './engine-types.js'
+import { Invalidations } from './invalidations.js'
 import { Doorkeeper } from './doorkeeper.js'
 import { digest } from './keys.js'
 import { LocalVersions } from './local-versions.js'
-import { lsnAtLeast } from './lsn.js'
 import type { RedisStore } from './redis-store.js'
 import { CacheCounters } from './stats.js'
 
-export type Outcome = 'HIT' | 'STALE' | 'MISS'
-
-export interface TwoTierOptions {
-  maxMemoryBytes: number
-  staleTtlMs: number
-  /** Fraction of the TTL taken off at random (0.1: expiry anywhere in [0.9·ttl, ttl]). */
-  jitter?: number
-  compression: boolean
-  compressionThreshold: number
-  codec?: Codec
-  store?: RedisStore | undefined
-  /** Reads may come from lagging replicas: refills of unknown freshness are refused this long after an invalidation. */
-  readsMayLag?: boolean
-  lagWindowMs?: number
-  leaseMs?: number
-  validation?: Validation
-  /** `second-hit`: store a key only on its second miss within the recent window (doorkeeper.ts). */
-  admission?: 'always' | 'second-hit'
-  logger?: { warn: (obj: object, msg: string) => void }
-}
-
-export interface Loaded { body: string; tags: readonly string[]; lsn?: string | undefined; extra?: Record<string, string>; value?: unknown; etag?: string }
-export interface FillStart { gen: number; epoch: string; local: number }
-export interface Found { entry: CacheEntry; tier: 'l1' | 'l2'; stale: boolean }
-export interface Fetched { entry: CacheEntry; body: string; outcome: Outcome; value?: unknown }
-/** A miss this caller must load and then `close()`; `settle` wakes the readers that joined it. */
-export interface Fill { key: string; start: FillStart; token?: string | undefined; settle: (e: CacheEntry | undefined) => void; closed: boolean; admitted?: false }
-export type Opened = { found: Found; fill?: undefined } | { found?: undefined; fill: Fill }
-/**
- * How an L1 hit is confirmed: `strict` asks Redis (the hits of one event-loop turn share one
- * MGET); `pubsub` trusts this process's view, kept current by the invalidation channel, while
- * that channel is connected (a write on another instance may then be seen up to one pub/sub
- * delivery late; consistency tokens still guarantee read-your-writes).
- */
-export type Validation = 'strict' | 'pubsub'
-
-export interface FetchRequest {
-  key: string
-  ttlMs: number
-  /** Only entries at least this fresh may answer (a consistency token). */
-  minLsn?: string | undefined
-  load: () => Promise<Loaded>
-  /** Skip the lookup (warming): always load and store. */
-  force?: boolean
-}
-
-export const etagOf = (body: string): string => `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`
+export { etagOf, type FetchRequest, type Fetched, type Fill, type FillStart, type Found, type Loaded, type Opened, type Outcome, type TwoTierOptions, type Validation } from './engine-types.js'
 
 export class TwoTierCache {
   readonly counters = new CacheCounters()
@@ -80,11 +35,11 @@ export class TwoTierCache {
   private readonly doorkeeper: Doorkeeper | undefined
   /** Whether the invalidation channel is connected (pub/sub validation mode). */
   subscribed: () => boolean = () => false
-  private pending = new Set<string>()
-  private pendingOverflow = false
+  private readonly invalidations: Invalidations
 
   constructor (readonly opts: TwoTierOptions) {
     this.doorkeeper = opts.admission === 'second-hit' ? new Doorkeeper() : undefined
+    this.invalidations = new Invalidations(this.local, this.counters, this.instanceId, () => this.store)
     this.l1 = new LRUCache<string, CacheEntry>({
       maxSize: Math.max(1024, opts.maxMemoryBytes),
       sizeCalculation: (e) => e.body.length * 2 + 200 + e.tags.length * 40,
@@ -244,49 +199,17 @@ export class TwoTierCache {
 
   /** Makes every entry depending on `tags` invalid here at once, then in Redis and on every instance. */
   async invalidate (tags: readonly string[], lsn?: string): Promise<void> {
-    if (tags.length === 0) return
-    this.local.bump(tags)
-    this.counters.invalidations++
-    const store = this.store
-    if (!store) return
-    const gen = store.available ? await store.invalidate(tags, lsn, this.instanceId) : undefined
-    if (gen === undefined) this.remember(tags)
+    await this.invalidations.invalidate(tags, lsn)
   }
 
   /** A pub/sub message from an instance ("<gen>|<origin>|<tags>"). */
   onRemoteInvalidation (message: string): void {
-    const a = message.indexOf('|')
-    const b = message.indexOf('|', a + 1)
-    if (a < 0 || b < 0) return
-    const origin = message.slice(a + 1, b)
-    const tags = message.slice(b + 1)
-    if (origin === this.instanceId || tags === '') return
-    this.local.bump(tags.split('\u0001'))
+    this.invalidations.onRemote(message)
   }
 
-  /**
-   * Run by the store before its breaker closes again: invalidations made while Redis was away are
-   * applied first, so no instance validates an entry against a Redis that missed them.
-   */
+  /** Run by the store before its breaker closes again (invalidations.ts). */
   async recover (): Promise<void> {
-    const store = this.store
-    if (!store) return
-    // Taken before each await and put back on failure: invalidations made while the replay runs
-    // (the breaker is not closed yet) are replayed by the next round, never dropped.
-    while (this.pendingOverflow || this.pending.size > 0) {
-      const overflow = this.pendingOverflow
-      const tags = [...this.pending]
-      this.pending.clear()
-      this.pendingOverflow = false
-      try {
-        if (overflow) await store.rotateEpoch(true)
-        else await store.invalidate(tags, undefined, this.instanceId, true)
-      } catch (err) {
-        if (overflow) this.pendingOverflow = true
-        else this.remember(tags)
-        throw err
-      }
-    }
+    await this.invalidations.recover()
   }
 
   clearLocal (): void {
@@ -414,17 +337,7 @@ export class TwoTierCache {
   private async validRemote (e: CacheEntry, whenUnknown = true): Promise<boolean> {
     const v = await this.store!.versions(e.tags)
     if (v === undefined) return whenUnknown
-    if (v.epoch !== e.epoch) return false
-    for (const rec of v.records) {
-      if (rec === null) continue
-      if (rec.gen > e.gen) return false
-      if (rec.lsn !== undefined && e.lsn !== undefined) {
-        if (!lsnAtLeast(e.lsn, rec.lsn)) return false
-      } else if (this.opts.readsMayLag && e.created - rec.at < (this.opts.lagWindowMs ?? 5_000)) {
-        return false
-      }
-    }
-    return true
+    return recordsAllow(v, e, this.opts.readsMayLag === true ? (this.opts.lagWindowMs ?? 5_000) : undefined)
   }
 
   private found (entry: CacheEntry, tier: 'l1' | 'l2', now: number): Found {
@@ -434,21 +347,4 @@ export class TwoTierCache {
     return { entry, tier, stale }
   }
 
-  private remember (tags: readonly string[]): void {
-    for (const t of tags) this.pending.add(t)
-    if (this.pending.size > 10_000) {
-      this.pending.clear()
-      this.pendingOverflow = true
-    }
-  }
-}
-
-const noop = (): void => {}
-
-function fresherThan (e: CacheEntry, minLsn: string | undefined): boolean {
-  return minLsn === undefined || lsnAtLeast(e.lsn, minLsn)
-}
-
-function usable (e: CacheEntry, now: number, minLsn: string | undefined): boolean {
-  return now <= e.staleUntil && fresherThan(e, minLsn)
 }
