@@ -26,6 +26,15 @@ export function digest (text: string): string {
   return createHash('sha1').update(text).digest('base64url')
 }
 
+/**
+ * The Redis name of a cache key: short keys as they are (`h:GET:/users/42` — no hash to compute
+ * on every miss, and readable in `redis-cli`), long ones (query arguments, GraphQL bodies) by
+ * digest. No collision: a digest is base64url, which has no ':', and every key has one.
+ */
+export function redisKeyOf (key: string): string {
+  return key.length <= 120 ? key : digest(key)
+}
+
 export const tableTag = (model: ModelName): string => model
 export const rowTag = (model: ModelName, pk: unknown): string => `${model}:${String(pk)}`
 /**

@@ -17,7 +17,7 @@ import { decodeEntry, encodeEntry, type CacheEntry } from './codec.js'
 import { etagOf, fresherThan, noop, recordsAllow, usable, type FetchRequest, type Fetched, type Fill, type FillStart, type Found, type Loaded, type Opened, type TwoTierOptions } from './engine-types.js'
 import { Invalidations } from './invalidations.js'
 import { Doorkeeper } from './doorkeeper.js'
-import { digest } from './keys.js'
+import { redisKeyOf } from './keys.js'
 import { LocalVersions } from './local-versions.js'
 import type { RedisStore } from './redis-store.js'
 import { CacheCounters } from './stats.js'
@@ -117,7 +117,7 @@ export class TwoTierCache {
     try {
       if (loaded !== undefined && fill.admitted === false) entry = this.entryOf(fill.start, loaded, ttlMs, Date.now())
       else if (loaded !== undefined) entry = await this.commit(fill.key, fill.start, loaded, ttlMs, fill.token)
-      else if (fill.token !== undefined) void this.store?.unlock(digest(fill.key), fill.token)
+      else if (fill.token !== undefined) void this.store?.unlock(redisKeyOf(fill.key), fill.token)
     } finally {
       fill.settle(entry !== undefined && entry.stored !== false ? entry : undefined)
     }
@@ -137,7 +137,7 @@ export class TwoTierCache {
     const store = this.store
     if (!store?.available) return undefined
     const local = this.local.now()
-    const found = await this.fromL2(key, await store.getEntry(digest(key)), local, now, minLsn)
+    const found = await this.fromL2(key, await store.getEntry(redisKeyOf(key)), local, now, minLsn)
     if (!found) this.counters.l2.misses++
     return found
   }
@@ -162,7 +162,7 @@ export class TwoTierCache {
     delete entry.stored
     const tags = entry.tags
     const store = this.store
-    const d = store ? digest(key) : ''
+    const d = store ? redisKeyOf(key) : ''
     const unlock = (): void => { if (leaseToken !== undefined) void store?.unlock(d, leaseToken) }
     const storable = this.local.validSince(tags, start.local) &&
       (this.opts.validation !== 'pubsub' || await this.validRemote(entry))
@@ -238,7 +238,7 @@ export class TwoTierCache {
         return { fill: { key, start: { gen: -1, epoch: '', local }, settle, closed: false, admitted: false } }
       }
       if (!store?.available) return { fill: { key, start: { gen: -1, epoch: '', local }, settle, closed: false } }
-      const d = digest(key)
+      const d = redisKeyOf(key)
       const leaseMs = this.opts.leaseMs ?? 2_000
       const token = this.leaseToken()
       const { raw, start: s, locked } = await store.open(d, token, leaseMs, force)
@@ -311,7 +311,7 @@ export class TwoTierCache {
       await new Promise((resolve) => setTimeout(resolve, 10))
       const found = await this.lookup(key, minLsn)
       if (found && !found.stale) return found
-      if (!store.available || await store.lockHeld(digest(key)) !== true) return undefined
+      if (!store.available || await store.lockHeld(redisKeyOf(key)) !== true) return undefined
     }
     return undefined
   }
