@@ -3,23 +3,9 @@ import type { Comparison } from './comparisons.js'
 import type { RunResult } from './measure.js'
 import { TARGET_LABELS, type TargetName } from './targets.js'
 
-export interface Summary {
-  scenario: string
-  target: TargetName
+/** A scenario on a target over all rounds: medians, except errors, timeouts and non-2xx (summed: any non-zero is worth seeing). */
+export interface Summary extends Omit<RunResult, 'round' | 'seconds' | 'connections' | 'statusCodes'> {
   rounds: number
-  rps: number
-  p50: number
-  p95: number
-  p99: number
-  /** Summed over rounds: any non-zero value is worth seeing. */
-  errors: number
-  timeouts: number
-  non2xx: number
-  requests: number
-  hitRate: number | null
-  queryHitRate: number | null
-  sqlPerRequest: number | null
-  redisPerRequest: number | null
 }
 
 function median (xs: number[]): number {
