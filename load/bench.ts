@@ -20,9 +20,11 @@
  * Figures per run: req/s, p50/p95/p99 (every response), errors, timeouts, non-2xx; hit rate from
  * the gateway's GET /admin/cache/stats deltas (response tier; query tier apart); SQL statements
  * per request from the targets' own counters (the gateway's 'query' events; requests still in
- * flight when a run stops add a little); Redis commands per request from INFO commandstats
- * (server-wide, so other clients of that Redis add noise). load/replica-bench.ts (routing and
- * failover on its own primary + 2 replicas) and load/cache-bench.ts stay separate scripts.
+ * flight when a run stops add a little); Redis commands per request: the gateway's own count (a
+ * script is one command, one round trip), for the baselines INFO commandstats (server-wide, so
+ * other clients of that Redis add noise). load/replica-bench.ts (routing and
+ * failover on its own primary + 2 replicas) stays a separate script; the old load/cache-bench.ts
+ * (100 hot ids, which flattered the cache) is replaced by the hot-set and user-by-id scenarios.
  */
 import { writeFileSync } from 'node:fs'
 import { maskUrl } from '../src/config/database.js'
