@@ -62,6 +62,8 @@ export interface Opening {
 type Scripted = RedisConnection & {
   gatewayOpenBuffer: (...args: Array<string | number>) => Promise<[Buffer | null, Buffer | null, Buffer | null, number]>
   gatewayStore: (...args: Array<string | number | Buffer>) => Promise<number>
+  gatewayInvalidate: (...args: Array<string | number>) => Promise<number>
+  gatewayUnlock: (key: string, token: string) => Promise<number>
 }
 
 class Timeout extends Error {}
@@ -93,6 +95,9 @@ export class RedisStore {
     // Errors are logged by the connection's owner (plugins/redis.ts); the listener only keeps an
     // unowned connection from crashing the process. Outages are handled through 'close' above.
     redis.on('error', () => {})
+    // EVALSHA (ioredis falls back to EVAL once per connection when the server lacks the script).
+    redis.defineCommand('gatewayInvalidate', { lua: INVALIDATE })
+    redis.defineCommand('gatewayUnlock', { numberOfKeys: 1, lua: UNLOCK })
     if (!redis.isCluster) {
       redis.defineCommand('gatewayOpen', { numberOfKeys: 4, lua: OPEN })
       redis.defineCommand('gatewayStore', { numberOfKeys: 2, lua: STORE })
@@ -175,8 +180,8 @@ export class RedisStore {
     if (tags.length === 0) return 0
     const keys = [this.genKey, ...tags.map((t) => this.versionKey(t))]
     const payload = `${origin}|${tags.join('\u0001')}`
-    const r = await this.run(() => this.redis.eval(INVALIDATE, keys.length, ...keys,
-      String(this.opts.versionTtlMs), lsn ?? '', String(Date.now()), this.channel, payload) as Promise<number>, direct)
+    const r = await this.run(() => (this.redis as Scripted).gatewayInvalidate(keys.length, ...keys,
+      String(this.opts.versionTtlMs), lsn ?? '', String(Date.now()), this.channel, payload), direct)
     return r === undefined ? undefined : Number(r)
   }
 
@@ -196,7 +201,7 @@ export class RedisStore {
   }
 
   async unlock (digest: string, token: string): Promise<void> {
-    await this.run(() => this.redis.eval(UNLOCK, 1, this.leaseKey(digest), token) as Promise<unknown>)
+    await this.run(() => (this.redis as Scripted).gatewayUnlock(this.leaseKey(digest), token))
   }
 
   private async ensureEpoch (): Promise<string | undefined> {
