@@ -54,6 +54,9 @@ export interface FetchRequest {
 export const etagOf = (body: string): string => `"${createHash('sha1').update(body).digest('base64url').slice(0, 22)}"`
 
 
+/** What a refill records when Redis cannot tell the generation: never stored in, nor validated by, Redis. */
+export const unknownStart = (local: number): FillStart => ({ gen: -1, epoch: '', local })
+
 export const noop = (): void => {}
 
 export function fresherThan (e: CacheEntry, minLsn: string | undefined): boolean {

@@ -157,12 +157,20 @@ export class QueryCache {
 
   /** A database read that reports its tags and freshness to the response being built. */
   private async direct (model: ModelName, op: OperationName, args: Record<string, unknown>, tags: string[] | undefined, ctx: RequestContext): Promise<unknown> {
+    const r = await this.observedRead(model, op, args, tags, ctx)
+    if (r.lsn !== undefined) ctx.observedLsn = r.lsn
+    recordRead(ctx, r.tags, r.lsn)
+    return r.value
+  }
+
+  /**
+   * One database read in a child context, so the read path's observedLsn is this read's own
+   * (concurrent reads of one request each keep theirs); with the read's tags.
+   */
+  private async observedRead (model: ModelName, op: OperationName, args: Record<string, unknown>, tags: string[] | undefined, ctx: RequestContext | undefined): Promise<{ value: unknown; tags: string[]; lsn: string | undefined }> {
     const child: RequestContext = { ...ctx, observedLsn: undefined }
     const value = await runWithContext(child, () => this.inner!(model, op, args))
-    if (child.observedLsn !== undefined) ctx.observedLsn = child.observedLsn
-    const t = readTags(model, op, args, value)
-    recordRead(ctx, tags ? [...t, ...tags] : t, child.observedLsn)
-    return value
+    return { value, tags: [...readTags(model, op, args, value), ...(tags ?? [])], lsn: child.observedLsn }
   }
 
   /**
@@ -185,10 +193,8 @@ export class QueryCache {
       minLsn: requiredLsn(ctx),
       force,
       load: async () => {
-        // A child context, so the read path's observedLsn is this read's own.
-        const child: RequestContext = { ...ctx, observedLsn: undefined }
-        const value = await runWithContext(child, () => this.inner!(model, op, args))
-        return { value, body: JSON.stringify(value), tags: [...readTags(model, op, args, value), ...(tags ?? [])], lsn: child.observedLsn }
+        const r = await this.observedRead(model, op, args, tags, ctx)
+        return { ...r, body: JSON.stringify(r.value) }
       }
     })
     if (ctx && r.entry.lsn !== undefined) ctx.observedLsn = r.entry.lsn

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import { decodeEntry, encodeEntry, type CacheEntry } from './codec.js'
-import { etagOf, fresherThan, noop, recordsAllow, usable, type FetchRequest, type Fetched, type Fill, type FillStart, type Found, type Loaded, type Opened, type TwoTierOptions } from './engine-types.js'
+import { etagOf, fresherThan, noop, recordsAllow, unknownStart, usable, type FetchRequest, type Fetched, type Fill, type FillStart, type Found, type Loaded, type Opened, type TwoTierOptions } from './engine-types.js'
 import { Invalidations } from './invalidations.js'
 import { Doorkeeper } from './doorkeeper.js'
 import { redisKeyOf } from './keys.js'
@@ -81,16 +81,9 @@ export class TwoTierCache {
    * first (single flight); across instances the refill lease makes the others wait for its result.
    */
   async open (key: string, minLsn?: string, force = false): Promise<Opened> {
-    const now = Date.now()
     if (!force) {
-      const e1 = this.l1.get(key)
-      if (e1 && now <= e1.staleUntil && await this.valid(e1)) {
-        // Too old for this read's consistency token, but still good for others: keep it.
-        if (fresherThan(e1, minLsn)) return { found: this.found(e1, 'l1', now) }
-      } else if (e1) {
-        this.l1.delete(key)
-      }
-      this.counters.l1.misses++
+      const hit = await this.fromL1(key, minLsn)
+      if (hit) return { found: hit }
       // A read with a consistency token must not share a refill that may have started on staler
       // data. A joiner whose leader's result does not answer it joins the next refill (at most a
       // few times), so a burst of joiners does not turn into a burst of leaders.
@@ -115,7 +108,7 @@ export class TwoTierCache {
     fill.closed = true
     let entry: CacheEntry | undefined
     try {
-      if (loaded !== undefined && fill.admitted === false) entry = this.entryOf(fill.start, loaded, ttlMs, Date.now())
+      if (loaded !== undefined && fill.admitted === false) entry = { ...this.entryOf(fill.start, loaded, ttlMs, Date.now()), stored: false }
       else if (loaded !== undefined) entry = await this.commit(fill.key, fill.start, loaded, ttlMs, fill.token)
       else if (fill.token !== undefined) void this.store?.unlock(redisKeyOf(fill.key), fill.token)
     } finally {
@@ -126,18 +119,12 @@ export class TwoTierCache {
 
   /** L1, then L2; an entry is returned only if still valid (tags, epoch, freshness, TTL + stale window). */
   async lookup (key: string, minLsn?: string): Promise<Found | undefined> {
-    const now = Date.now()
-    const e1 = this.l1.get(key)
-    if (e1 && now <= e1.staleUntil && await this.valid(e1)) {
-      if (fresherThan(e1, minLsn)) return this.found(e1, 'l1', now)
-    } else if (e1) {
-      this.l1.delete(key)
-    }
-    this.counters.l1.misses++
+    const hit = await this.fromL1(key, minLsn)
+    if (hit) return hit
     const store = this.store
     if (!store?.available) return undefined
     const local = this.local.now()
-    const found = await this.fromL2(key, await store.getEntry(redisKeyOf(key)), local, now, minLsn)
+    const found = await this.fromL2(key, await store.getEntry(redisKeyOf(key)), local, Date.now(), minLsn)
     if (!found) this.counters.l2.misses++
     return found
   }
@@ -146,7 +133,7 @@ export class TwoTierCache {
   async begin (): Promise<FillStart> {
     const local = this.local.now()
     const s = this.store?.available ? await this.store.start() : undefined
-    return s ? { ...s, local } : { gen: -1, epoch: '', local }
+    return s ? { ...s, local } : unknownStart(local)
   }
 
   /**
@@ -159,7 +146,6 @@ export class TwoTierCache {
     const now = Date.now()
     const ttl = this.jitteredTtl(ttlMs)
     const entry = this.entryOf(start, loaded, ttl, now)
-    delete entry.stored
     const tags = entry.tags
     const store = this.store
     const d = store ? redisKeyOf(key) : ''
@@ -185,12 +171,12 @@ export class TwoTierCache {
     return entry
   }
 
-  /** The entry a refill makes (`stored: false` until commit() stores it). */
+  /** The entry a refill makes. */
   private entryOf (start: FillStart, loaded: Loaded, ttl: number, now: number): CacheEntry {
     const tags = loaded.tags.length > 1 ? [...new Set(loaded.tags)] : [...loaded.tags]
     const entry: CacheEntry = {
       body: loaded.body, tags, gen: start.gen, epoch: start.epoch, local: start.local, created: now,
-      freshUntil: now + ttl, staleUntil: now + ttl + this.opts.staleTtlMs, etag: loaded.etag ?? etagOf(loaded.body), stored: false
+      freshUntil: now + ttl, staleUntil: now + ttl + this.opts.staleTtlMs, etag: loaded.etag ?? etagOf(loaded.body)
     }
     if (loaded.lsn !== undefined) entry.lsn = loaded.lsn
     if (loaded.extra) entry.extra = loaded.extra
@@ -235,9 +221,9 @@ export class TwoTierCache {
       // Not admitted (first miss of the key): straight to the database, nothing stored.
       if (this.doorkeeper !== undefined && !force && !this.doorkeeper.admit(key)) {
         this.counters.notAdmitted++
-        return { fill: { key, start: { gen: -1, epoch: '', local }, settle, closed: false, admitted: false } }
+        return { fill: { key, start: unknownStart(local), settle, closed: false, admitted: false } }
       }
-      if (!store?.available) return { fill: { key, start: { gen: -1, epoch: '', local }, settle, closed: false } }
+      if (!store?.available) return { fill: { key, start: unknownStart(local), settle, closed: false } }
       const d = redisKeyOf(key)
       const leaseMs = this.opts.leaseMs ?? 2_000
       const token = this.leaseToken()
@@ -250,7 +236,7 @@ export class TwoTierCache {
         }
         this.counters.l2.misses++
       }
-      const start: FillStart = s ? { ...s, local } : { gen: -1, epoch: '', local }
+      const start: FillStart = s ? { ...s, local } : unknownStart(local)
       if (locked === false) {
         const peer = await this.waitForPeer(key, minLsn, leaseMs)
         if (peer) {
@@ -289,6 +275,20 @@ export class TwoTierCache {
     }
     run().catch((err: unknown) => this.opts.logger?.warn({ err: (err as Error).message, key: req.key }, 'stale-while-revalidate refresh failed'))
       .finally(() => this.refreshing.delete(req.key))
+  }
+
+  /** The L1 entry, if still valid and fresh enough for `minLsn`; an invalid one is dropped. Counts an L1 miss otherwise. */
+  private async fromL1 (key: string, minLsn: string | undefined): Promise<Found | undefined> {
+    const now = Date.now()
+    const e1 = this.l1.get(key)
+    if (e1 && now <= e1.staleUntil && await this.valid(e1)) {
+      // Too old for this read's consistency token, but still good for others: keep it.
+      if (fresherThan(e1, minLsn)) return this.found(e1, 'l1', now)
+    } else if (e1) {
+      this.l1.delete(key)
+    }
+    this.counters.l1.misses++
+    return undefined
   }
 
   /** An entry just read from Redis, if it may answer (confirmed against Redis); copied into L1. */
