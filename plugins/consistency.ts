@@ -25,6 +25,8 @@ type Scoped = FastifyRequest & { [kScope]?: AsyncResource }
 
 async function readContext (app: FastifyInstance, request: FastifyRequest): Promise<RequestContext> {
   const ctx: RequestContext = {}
+  const route = request.routeOptions.url
+  if (route !== undefined) ctx.route = route
   const declared = request.routeOptions.config?.consistency
   const asked = parseReadConsistency(request.headers[READ_CONSISTENCY_HEADER])
   if ((asked ?? declared) === 'strong') ctx.strong = true

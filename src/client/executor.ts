@@ -52,11 +52,11 @@ export async function execute (
       if (name !== undefined) config.name = name
     }
     const result = await target.query(config)
-    onQuery({ sql: text, node, durationMs: performance.now() - start, rowCount: result.rowCount })
+    onQuery({ sql: text, node, durationMs: performance.now() - start, rowCount: result.rowCount, values, model: model?.name })
     return result
   } catch (err) {
     const mapped = toGatewayError(err, { model, node })
-    onQuery({ sql: text, node, durationMs: performance.now() - start, rowCount: null, error: mapped })
+    onQuery({ sql: text, node, durationMs: performance.now() - start, rowCount: null, error: mapped, values, model: model?.name })
     throw mapped
   }
 }

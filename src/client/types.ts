@@ -91,6 +91,10 @@ export interface QueryEvent {
   durationMs: number
   rowCount: number | null
   error?: Error
+  /** The bound parameters (slow-query plans are explained with them); absent for parameterless statements. */
+  values?: unknown[]
+  /** The model the statement was compiled for; absent for raw SQL and transaction control. */
+  model?: string
 }
 
 /** One row-level change made through the client (raw SQL writes are declared with `tx.markWritten`). */

@@ -20,6 +20,8 @@ export interface RequestContext {
    * child context and records this as the entry's freshness.
    */
   observedLsn?: string
+  /** The route pattern serving the request (`/users/:id`, never the URL): a closed-set label for monitoring. */
+  route?: string
 }
 
 const storage = new AsyncLocalStorage<RequestContext>()
