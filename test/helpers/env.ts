@@ -8,9 +8,10 @@ export interface TestEnv {
   redisUrl: string
 }
 
-export const TEST_REDIS_DB = 15
+/** 15 unless TEST_REDIS_DB names another (parallel checkouts on one machine keep apart). */
+export const TEST_REDIS_DB = Number(process.env.TEST_REDIS_DB ?? 15)
 
-/** REDIS_URL with DB index 15 unless it names one. */
+/** REDIS_URL with DB index TEST_REDIS_DB unless it names one. */
 export function testRedisUrl (raw: string | undefined = process.env.REDIS_URL): string {
   const url = new URL(raw === undefined || raw === '' ? 'redis://127.0.0.1:6379' : raw)
   const db = url.pathname.replace(/^\/+/, '')
