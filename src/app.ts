@@ -26,6 +26,7 @@ import eventsRoutes from '../routes/events.js'
 import healthRoutes from '../routes/admin/health.js'
 import cacheAdminRoutes from '../routes/admin/cache.js'
 import metricsAdminRoutes from '../routes/admin/metrics.js'
+import reportAdminRoutes from '../routes/admin/report.js'
 
 export interface AppOptions { config: GatewayConfig }
 
@@ -57,6 +58,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
     await admin.register(healthRoutes)
     await admin.register(cacheAdminRoutes)
     await admin.register(metricsAdminRoutes)
+    await admin.register(reportAdminRoutes)
   })
 }
 
