@@ -76,7 +76,8 @@ BEGIN
 END
 $$;
 
--- Client connections of the current database per state, with how long the oldest has been in it.
+-- Client connections of the current database per state, with how long the oldest has been in it
+-- (clamped at 0: now() is the transaction start, a little before a statement that began since).
 CREATE FUNCTION get_connection_stats()
 RETURNS TABLE (state text, count bigint, waiting bigint, max_state_ms double precision,
                max_query_ms double precision, max_xact_ms double precision)
@@ -84,9 +85,9 @@ LANGUAGE sql STABLE AS $$
   SELECT coalesce(a.state, 'unknown'),
          count(*),
          count(*) FILTER (WHERE a.wait_event_type IS NOT NULL AND a.wait_event_type <> 'Client'),
-         max(extract(epoch FROM now() - a.state_change) * 1000),
-         max(extract(epoch FROM now() - a.query_start) * 1000) FILTER (WHERE a.state = 'active'),
-         max(extract(epoch FROM now() - a.xact_start) * 1000)
+         greatest(max(extract(epoch FROM now() - a.state_change) * 1000), 0),
+         greatest(max(extract(epoch FROM now() - a.query_start) * 1000) FILTER (WHERE a.state = 'active'), 0),
+         greatest(max(extract(epoch FROM now() - a.xact_start) * 1000), 0)
     FROM pg_stat_activity a
    WHERE a.datname = current_database() AND a.backend_type = 'client backend'
    GROUP BY 1
