@@ -3,7 +3,8 @@ import assert from 'node:assert/strict'
 import pg from 'pg'
 import type { FastifyInstance } from 'fastify'
 import { runWithContext } from '../../src/context/request-context.js'
-import { SlowQueryLog } from '../../src/monitoring/slow-queries/index.js'
+import type { QueryEvent } from '../../src/client/types.js'
+import { SlowQueryLog, identify } from '../../src/monitoring/slow-queries/index.js'
 import type { SlowQueryGroup } from '../../src/monitoring/types.js'
 import { adminHeaders, buildTestApp, cleanup, uniq } from '../helpers/app.js'
 import { testEnv } from '../helpers/env.js'
@@ -75,6 +76,28 @@ test('a slow statement appears once per fingerprint with normalized text, its pl
   for (const r of rows) assert.doesNotMatch(r.query, /literal/)
   const plans = await app.db.query('SELECT count(*)::int AS n FROM gateway_query_plans WHERE fingerprint = $1', [g.fingerprint])
   assert.equal(plans.rows[0].n, 1, 'one plan per fingerprint')
+})
+
+test('a parameterized model read is recorded with its model and explained with its recorded values (threshold 0)', async (t) => {
+  const app = await buildTestApp(t, { env: { SLOW_QUERY_THRESHOLD: '0' } })
+  const [user] = await app.db.primary.users.findMany({ take: 1, orderBy: { id: 'asc' } })
+  assert.ok(user, 'the seed has users')
+  let seen: QueryEvent | undefined
+  app.db.once('query', (e) => { seen = e })
+  await app.db.primary.users.findUnique({ where: { id: user.id } })
+  assert.ok(seen?.values !== undefined && seen.values.length > 0, 'a parameterized statement')
+  await app.slowQueries!.flush()
+  await app.slowQueries!.plansIdle()
+  const { queries } = await slowQueries(app, '?limit=100&window=5')
+  const g = queries.find((q) => q.fingerprint === identify(seen!.sql).fingerprint)
+  assert.ok(g, JSON.stringify(queries.map((q) => q.query)))
+  assert.deepEqual(g.models, ['users'])
+  assert.ok(Array.isArray(g.plan), 'explained with the bound values')
+  assert.ok(!g.query.includes(String(user.email)))
+  // Transaction control and monitoring's own statements (samples, plans, snapshots) are never
+  // listed, even at threshold 0 where every pg_stat_statements entry reaches the threshold.
+  const own = queries.filter((q) => /^(BEGIN|COMMIT|ROLLBACK|SET)\b|^EXPLAIN|INSERT INTO gateway_(slow_queries|query_plans)|FROM pg_stat_statements/i.test(q.query))
+  assert.deepEqual(own.map((q) => q.query), [])
 })
 
 test('a failed slow statement is recorded with an error; transaction control is not', async (t) => {

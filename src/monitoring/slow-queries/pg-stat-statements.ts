@@ -33,10 +33,13 @@ const MAX_ENTRIES = 1_000
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
 
-/** Marks the gateway's own monitoring statements, so the merge can leave them out (pg_stat_statements keeps comments). */
+/**
+ * Marks the gateway's own monitoring statements, so the merge can leave them out. It goes after
+ * the first keyword: pg_stat_statements keeps comments inside a statement, not those before it.
+ */
 export const MONITORING_MARK = '/* gateway:monitoring */'
 
-const READ_SQL = `${MONITORING_MARK} SELECT s.userid::text || ':' || s.queryid::text || ':' || s.toplevel::text AS key,
+const READ_SQL = `SELECT ${MONITORING_MARK} s.userid::text || ':' || s.queryid::text || ':' || s.toplevel::text AS key,
   s.query, s.calls::float8 AS calls, s.total_exec_time AS total_ms, s.rows::float8 AS rows, s.max_exec_time AS max_ms
   FROM pg_stat_statements s
  WHERE s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -52,10 +55,10 @@ export async function readStatStatements (pool: pg.Pool, minMaxMs: number): Prom
 
 /** Installed in this database and readable (created but not preloaded raises on every read). */
 export async function statStatementsUsable (pool: pg.Pool): Promise<boolean> {
-  const { rows } = await pool.query(`${MONITORING_MARK} SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'`)
+  const { rows } = await pool.query(`SELECT ${MONITORING_MARK} 1 FROM pg_extension WHERE extname = 'pg_stat_statements'`)
   if (rows.length === 0) return false
   try {
-    await pool.query(`${MONITORING_MARK} SELECT 1 FROM pg_stat_statements LIMIT 1`)
+    await pool.query(`SELECT ${MONITORING_MARK} 1 FROM pg_stat_statements LIMIT 1`)
     return true
   } catch {
     return false

@@ -82,7 +82,7 @@ export class PlanCapture {
     const pool = pools.get(req.node)
     if (pool === undefined) return
     const plan = await withStatementTimeout(pool, this.opts.timeoutMs ?? 2_000, async (client) => {
-      const res = await client.query<{ 'QUERY PLAN': unknown }>({ text: `${MONITORING_MARK} EXPLAIN (FORMAT JSON) ${req.sql}`, values: req.values })
+      const res = await client.query<{ 'QUERY PLAN': unknown }>({ text: `EXPLAIN ${MONITORING_MARK} (FORMAT JSON) ${req.sql}`, values: req.values })
       return res.rows[0]?.['QUERY PLAN'] ?? null
     }, { rollback: true })
     if (plan === null) return

@@ -23,7 +23,7 @@ export interface SlowSample {
 export type StoredGroup = Omit<SlowQueryGroup, 'statStatements'> & { errors: number }
 
 // unnest of one array per column: one statement and nine parameters whatever the batch size.
-const INSERT_SQL = `${MONITORING_MARK} INSERT INTO gateway_slow_queries
+const INSERT_SQL = `INSERT ${MONITORING_MARK} INTO gateway_slow_queries
   (at, instance, fingerprint, query, duration_ms, node, model, route, error)
   SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::text[], $7::text[], $8::text[], $9::bool[])`
 
@@ -35,7 +35,7 @@ export async function insertSamples (client: pg.PoolClient, samples: SlowSample[
   ])
 }
 
-const GROUPS_SQL = `${MONITORING_MARK} WITH g AS (
+const GROUPS_SQL = `WITH ${MONITORING_MARK} g AS (
   SELECT fingerprint,
          (array_agg(query ORDER BY at DESC))[1] AS query,
          count(*)::int AS count,
@@ -87,12 +87,12 @@ export async function readGroups (client: pg.PoolClient, since: Date, limit: num
 }
 
 export async function hasPlan (pool: pg.Pool, fingerprint: string): Promise<boolean> {
-  const { rows } = await pool.query(`${MONITORING_MARK} SELECT 1 FROM gateway_query_plans WHERE fingerprint = $1`, [fingerprint])
+  const { rows } = await pool.query(`SELECT ${MONITORING_MARK} 1 FROM gateway_query_plans WHERE fingerprint = $1`, [fingerprint])
   return rows.length > 0
 }
 
 export async function savePlan (pool: pg.Pool, p: { fingerprint: string; query: string; plan: unknown; node: string }): Promise<void> {
-  await pool.query(`${MONITORING_MARK} INSERT INTO gateway_query_plans (fingerprint, query, plan, node)
+  await pool.query(`INSERT ${MONITORING_MARK} INTO gateway_query_plans (fingerprint, query, plan, node)
     VALUES ($1, $2, $3::jsonb, $4) ON CONFLICT (fingerprint) DO NOTHING`, [p.fingerprint, p.query, JSON.stringify(p.plan), p.node])
 }
 
@@ -100,7 +100,7 @@ export async function savePlan (pool: pg.Pool, p: { fingerprint: string; query: 
 export async function readPlans (pool: pg.Pool, fingerprints: string[]): Promise<Map<string, { plan: unknown; node: string }>> {
   if (fingerprints.length === 0) return new Map()
   const { rows } = await pool.query<{ fingerprint: string; plan: unknown; node: string }>(
-    `${MONITORING_MARK} SELECT fingerprint, plan, node FROM gateway_query_plans WHERE fingerprint = ANY($1::text[])`, [fingerprints])
+    `SELECT ${MONITORING_MARK} fingerprint, plan, node FROM gateway_query_plans WHERE fingerprint = ANY($1::text[])`, [fingerprints])
   return new Map(rows.map((r) => [r.fingerprint, { plan: r.plan, node: r.node }]))
 }
 
@@ -109,7 +109,7 @@ export async function readPlans (pool: pg.Pool, fingerprints: string[]): Promise
  * schema or data changed). Returns the samples deleted.
  */
 export async function deleteExpired (client: pg.PoolClient, days: number): Promise<number> {
-  const res = await client.query(`${MONITORING_MARK} DELETE FROM gateway_slow_queries WHERE at < now() - make_interval(days => $1)`, [days])
-  await client.query(`${MONITORING_MARK} DELETE FROM gateway_query_plans WHERE captured_at < now() - make_interval(days => $1)`, [days])
+  const res = await client.query(`DELETE ${MONITORING_MARK} FROM gateway_slow_queries WHERE at < now() - make_interval(days => $1)`, [days])
+  await client.query(`DELETE ${MONITORING_MARK} FROM gateway_query_plans WHERE captured_at < now() - make_interval(days => $1)`, [days])
   return res.rowCount ?? 0
 }
