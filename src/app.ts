@@ -15,6 +15,7 @@ import replicasPlugin from '../plugins/replicas.js'
 import consistencyPlugin from '../plugins/consistency.js'
 import cachePlugin from '../plugins/cache.js'
 import responseCachePlugin from '../plugins/response-cache.js'
+import slowQueriesPlugin from '../plugins/slow-queries.js'
 import adminAuthPlugin from '../plugins/admin-auth.js'
 import swaggerPlugin from '../plugins/swagger.js'
 import monitoringPlugin from '../plugins/monitoring.js'
@@ -27,6 +28,7 @@ import healthRoutes from '../routes/admin/health.js'
 import cacheAdminRoutes from '../routes/admin/cache.js'
 import metricsAdminRoutes from '../routes/admin/metrics.js'
 import reportAdminRoutes from '../routes/admin/report.js'
+import slowQueriesAdminRoutes from '../routes/admin/slow-queries.js'
 
 export interface AppOptions { config: GatewayConfig }
 
@@ -43,6 +45,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
   await fastify.register(replicasPlugin)
   await fastify.register(consistencyPlugin)
   await fastify.register(cachePlugin)
+  await fastify.register(slowQueriesPlugin)
   await fastify.register(responseCachePlugin)
   await fastify.register(adminAuthPlugin)
   await fastify.register(swaggerPlugin)
@@ -59,6 +62,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
     await admin.register(cacheAdminRoutes)
     await admin.register(metricsAdminRoutes)
     await admin.register(reportAdminRoutes)
+    await admin.register(slowQueriesAdminRoutes)
   })
 }
 

@@ -7,6 +7,7 @@ import { OptimizedDatabaseClient } from '../client/optimized-database-client.js'
 import { createDatabaseConfig } from '../config/database.js'
 import { gatewayError } from '../errors.js'
 import { parsePeriod, renderHtml, renderMarkdown } from '../monitoring/report.js'
+import { createSlowQueryLog } from '../monitoring/slow-queries/index.js'
 
 function option (name: string, fallback: string): string {
   const argv = process.argv.slice(2)
@@ -15,6 +16,12 @@ function option (name: string, fallback: string): string {
     if (argv[i]!.startsWith(`--${name}=`)) return argv[i]!.slice(name.length + 3)
   }
   return fallback
+}
+
+/** SLOW_QUERY_THRESHOLD as the instances use it (pg_stat_statements entries are judged by it). */
+function threshold (): number {
+  const raw = process.env.SLOW_QUERY_THRESHOLD
+  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : 500
 }
 
 async function main (): Promise<void> {
@@ -28,12 +35,19 @@ async function main (): Promise<void> {
   if (!['md', 'json', 'html'].includes(format)) throw gatewayError('GW_ERR_CONFIG', '--format must be one of md, json, html')
   const config = createDatabaseConfig({ url, readUrls: [], poolMin: 0, poolMax: 2, monitoring: false })
   const db = new OptimizedDatabaseClient(config)
+  const cleanups: Array<() => Promise<void>> = []
   try {
     await db.connect()
     await db.monitor.persistTo(db.pools.primary, { retentionDays: 3650 })
+    // Reads what the instances stored; never attached, so it records nothing of its own.
+    const slow = createSlowQueryLog(db, { SLOW_QUERY_THRESHOLD: threshold(), SLOW_QUERY_PLANS: false, MONITORING_INSTANCE_ID: 'report-cli', METRICS_RETENTION_DAYS: 3650 })
+    await slow.start()
+    db.monitor.setSlowQuerySource(slow)
+    cleanups.push(async () => { await slow.close() })
     const report = await db.generatePerformanceReport({ period })
     process.stdout.write(format === 'json' ? JSON.stringify(report, null, 2) + '\n' : format === 'html' ? renderHtml(report) : renderMarkdown(report))
   } finally {
+    for (const c of cleanups) await c()
     await db.close()
   }
 }

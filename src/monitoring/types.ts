@@ -132,6 +132,8 @@ export interface SlowQueryGroup {
   /** pg_stat_statements deltas over the same window, when the extension is installed. */
   statStatements?: { calls: number; totalMs: number; meanMs: number; rows: number } | null
   source: 'gateway' | 'pg_stat_statements'
+  /** Recorded executions that failed (a statement cancelled by its timeout is slow too); gateway groups only. */
+  errors?: number
 }
 
 export type AlertRuleName =
