@@ -1,0 +1,7 @@
+export { AlertManager, type AlertManagerOptions, type AlertsStatus } from './alert-manager.js'
+export { alertSettingsFrom, type AlertSettings, type ChannelSettings } from './settings.js'
+export { alertRules, breached, type AlertRule, type RuleThresholds } from './rules.js'
+export { step, INITIAL, type RuleMemory, type Timing } from './state-machine.js'
+export { basicSample } from './basic-sample.js'
+export { sign as signWebhookBody } from './channels/webhook.js'
+export type { AlertNotification, ChannelName, Transition } from './types.js'
