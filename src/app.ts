@@ -14,6 +14,7 @@ import replicasPlugin from '../plugins/replicas.js'
 import consistencyPlugin from '../plugins/consistency.js'
 import cachePlugin from '../plugins/cache.js'
 import responseCachePlugin from '../plugins/response-cache.js'
+import alertsPlugin from '../plugins/alerts.js'
 import adminAuthPlugin from '../plugins/admin-auth.js'
 import swaggerPlugin from '../plugins/swagger.js'
 import graphqlPlugin from '../schema/index.js'
@@ -23,6 +24,7 @@ import applicationsRoutes from '../routes/applications.js'
 import eventsRoutes from '../routes/events.js'
 import healthRoutes from '../routes/admin/health.js'
 import cacheAdminRoutes from '../routes/admin/cache.js'
+import alertsAdminRoutes from '../routes/admin/alerts.js'
 
 export interface AppOptions { config: GatewayConfig }
 
@@ -37,6 +39,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
   await fastify.register(replicasPlugin)
   await fastify.register(consistencyPlugin)
   await fastify.register(cachePlugin)
+  await fastify.register(alertsPlugin)
   await fastify.register(responseCachePlugin)
   await fastify.register(adminAuthPlugin)
   await fastify.register(swaggerPlugin)
@@ -50,6 +53,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
     admin.addHook('onRequest', admin.verifyBearer(opts.config.ADMIN_TOKEN))
     await admin.register(healthRoutes)
     await admin.register(cacheAdminRoutes)
+    await admin.register(alertsAdminRoutes)
   })
 }
 

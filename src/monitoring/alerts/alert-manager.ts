@@ -37,13 +37,16 @@ export interface AlertManagerOptions {
   retentionMs?: number
 }
 
+/** A rule's status with every optional field of AlertStatus filled in. */
+export type AlertRuleStatus = Required<AlertStatus>
+
 export interface AlertsStatus {
   enabled: boolean
   instance: string
   channels: ChannelName[]
-  rules: AlertStatus[]
+  rules: AlertRuleStatus[]
   /** Rules pending or firing. */
-  active: AlertStatus[]
+  active: AlertRuleStatus[]
   /** The last 50 transitions, newest first. */
   history: AlertEventView[]
   /** The last 50 deliveries, newest first. */
@@ -125,7 +128,7 @@ export class AlertManager {
 
   async status (): Promise<AlertsStatus> {
     const base = { enabled: this.enabled, instance: this.opts.instance, channels: this.channels }
-    const described = (r: AlertRule): AlertStatus => ({
+    const described = (r: AlertRule): AlertRuleStatus => ({
       rule: r.name, state: 'inactive', value: null, threshold: r.threshold, since: null, description: r.description,
       episode: 0, comparison: r.comparison, unit: r.unit, detail: null, lastResolvedAt: null, evaluatedAt: null
     })
@@ -134,7 +137,7 @@ export class AlertManager {
       readStates(this.opts.pool), readEvents(this.opts.pool, HISTORY), readDeliveries(this.opts.pool, HISTORY)
     ])
     const byRule = new Map(states.map((s) => [s.rule, s]))
-    const rules = this.rules.map((r): AlertStatus => {
+    const rules = this.rules.map((r): AlertRuleStatus => {
       const s = byRule.get(r.name)
       if (s === undefined) return described(r)
       return { ...described(r), state: s.state, value: s.value, since: s.since, episode: s.episode, detail: s.detail, lastResolvedAt: s.lastResolvedAt, evaluatedAt: s.evaluatedAt }
