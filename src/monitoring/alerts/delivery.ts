@@ -10,7 +10,7 @@ import { DeliveryError, type Channel } from './types.js'
 export interface DeliveryRound { delivered: number; retrying: number; failed: number }
 
 const BATCH = 20
-/** Rounds per run: a long backlog drains over several ticks instead of one endless loop. */
+/** Batches per run: a long backlog drains over several ticks instead of one endless loop. */
 const MAX_BATCHES = 10
 
 export class DeliveryWorker {
@@ -35,7 +35,8 @@ export class DeliveryWorker {
       if (claimed.length === 0) break
       const outcomes = await Promise.all(claimed.map(async (d) => await this.deliver(d)))
       for (const o of outcomes) round[o]++
-      if (claimed.length < BATCH) break
+      // No early exit on a short batch: a rule's next notification becomes claimable only once
+      // the one before it is settled (in order per rule and channel), i.e. in the next batch.
     }
     return round
   }
