@@ -16,6 +16,7 @@ import consistencyPlugin from '../plugins/consistency.js'
 import cachePlugin from '../plugins/cache.js'
 import responseCachePlugin from '../plugins/response-cache.js'
 import slowQueriesPlugin from '../plugins/slow-queries.js'
+import alertsPlugin from '../plugins/alerts.js'
 import adminAuthPlugin from '../plugins/admin-auth.js'
 import swaggerPlugin from '../plugins/swagger.js'
 import monitoringPlugin from '../plugins/monitoring.js'
@@ -29,6 +30,7 @@ import cacheAdminRoutes from '../routes/admin/cache.js'
 import metricsAdminRoutes from '../routes/admin/metrics.js'
 import reportAdminRoutes from '../routes/admin/report.js'
 import slowQueriesAdminRoutes from '../routes/admin/slow-queries.js'
+import alertsAdminRoutes from '../routes/admin/alerts.js'
 
 export interface AppOptions { config: GatewayConfig }
 
@@ -46,6 +48,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
   await fastify.register(consistencyPlugin)
   await fastify.register(cachePlugin)
   await fastify.register(slowQueriesPlugin)
+  await fastify.register(alertsPlugin)
   await fastify.register(responseCachePlugin)
   await fastify.register(adminAuthPlugin)
   await fastify.register(swaggerPlugin)
@@ -63,6 +66,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
     await admin.register(metricsAdminRoutes)
     await admin.register(reportAdminRoutes)
     await admin.register(slowQueriesAdminRoutes)
+    await admin.register(alertsAdminRoutes)
   })
 }
 

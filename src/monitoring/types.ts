@@ -159,4 +159,12 @@ export interface AlertStatus {
   threshold: number
   since: string | null
   description: string
+  /** The current (or last) firing episode's id; 0 before the rule ever fired. */
+  episode?: number
+  comparison?: 'above' | 'below'
+  unit?: 'ratio' | 'ms' | 'boolean'
+  /** Which instance's observation was the worst, when the sampler said ("replica1 unreachable"). */
+  detail?: string | null
+  lastResolvedAt?: string | null
+  evaluatedAt?: string | null
 }
