@@ -7,6 +7,7 @@
 import os from 'node:os'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
+import pg from 'pg'
 import { AlertManager, alertSettingsFrom } from '../src/monitoring/alerts/index.js'
 
 declare module 'fastify' {
@@ -21,9 +22,15 @@ async function alertsPlugin (app: FastifyInstance) {
   // The client's monitor observes pools, windows, replicas and (once the monitoring plugin gave it
   // the cache's totals) the cache and Redis.
   const sample = () => app.db.monitor.alertSample()
+  const pool = new pg.Pool({
+    connectionString: app.db.config.primaryUrl, max: 2, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 5_000,
+    application_name: `${app.db.config.applicationName}:alerts`, options: '-c statement_timeout=10000'
+  })
+  pool.on('error', (err) => { app.log.warn({ err: err.message }, 'alerts: an idle connection failed') })
   const alerts = new AlertManager({
-    // The raw primary pool: alert bookkeeping is not the client's traffic (no query events, no routing).
-    pool: app.db.pools.primary,
+    // A pool of its own on the primary: a saturated application pool is exactly when the engine
+    // must still evaluate and deliver; not the client's traffic either (no query events, no routing).
+    pool,
     settings: alertSettingsFrom(c),
     sample,
     instance,
@@ -33,7 +40,10 @@ async function alertsPlugin (app: FastifyInstance) {
   app.decorate('alerts', alerts)
   app.db.monitor.setAlertSource(() => alerts.knownStates())
   app.addHook('onReady', async () => { alerts.start() })
-  app.addHook('onClose', async () => { await alerts.stop() })
+  app.addHook('onClose', async () => {
+    await alerts.stop()
+    await pool.end()
+  })
 }
 
 export default fp(alertsPlugin, { name: 'gateway-alerts', dependencies: ['gateway-config', 'gateway-db'], fastify: '5.x' })

@@ -96,6 +96,7 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
       enabled: config.monitoring?.enabled ?? true,
       slowQueryThresholdMs: config.monitoring?.slowQueryThresholdMs,
       instance: config.monitoring?.instance,
+      alertWindowSeconds: config.monitoring?.alertWindowSeconds,
       logger: this.logger
     })
     const inFlight = new InFlight()

@@ -144,4 +144,6 @@ export interface MonitoringConfig {
   slowQueryThresholdMs: number
   /** This process's name in shared monitoring data (default host:pid). */
   instance?: string
+  /** Seconds of peak pool usage the alert sample reports (ALERT_EVAL_INTERVAL; default 15). */
+  alertWindowSeconds?: number
 }

@@ -21,7 +21,7 @@ export function databaseConfigFrom (config: GatewayConfig): DatabaseConfig {
   }, {}) // the environment was already read once, by loadConfig
   return {
     ...db,
-    monitoring: { ...db.monitoring!, ...(config.MONITORING_INSTANCE_ID !== undefined ? { instance: config.MONITORING_INSTANCE_ID } : {}) },
+    monitoring: { ...db.monitoring!, alertWindowSeconds: config.ALERT_EVAL_INTERVAL, ...(config.MONITORING_INSTANCE_ID !== undefined ? { instance: config.MONITORING_INSTANCE_ID } : {}) },
     replicaHealth: {
       intervalMs: config.REPLICA_HEALTH_INTERVAL_MS,
       maxLagMs: config.REPLICA_MAX_LAG_MS,
