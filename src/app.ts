@@ -23,6 +23,8 @@ import applicationsRoutes from '../routes/applications.js'
 import eventsRoutes from '../routes/events.js'
 import healthRoutes from '../routes/admin/health.js'
 import cacheAdminRoutes from '../routes/admin/cache.js'
+import performancePageRoutes from '../routes/admin/performance-page.js'
+import performanceStreamRoutes from '../routes/admin/performance-stream.js'
 
 export interface AppOptions { config: GatewayConfig }
 
@@ -46,10 +48,14 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
   await fastify.register(applicationsRoutes)
   await fastify.register(eventsRoutes)
   await fastify.register(graphqlPlugin)
+  // The dashboard's page and assets hold no data; they stay outside the admin scope so a browser
+  // can load the login form. Its stream is inside.
+  await fastify.register(performancePageRoutes)
   await fastify.register(async (admin) => {
     admin.addHook('onRequest', admin.verifyBearer(opts.config.ADMIN_TOKEN))
     await admin.register(healthRoutes)
     await admin.register(cacheAdminRoutes)
+    await admin.register(performanceStreamRoutes)
   })
 }
 
