@@ -41,7 +41,8 @@ function renderTiles (m) {
   tile('tile-p50', q.p50, fmt.ms(q.p50))
   tile('tile-p95', q.p95, fmt.ms(q.p95))
   tile('tile-p99', q.p99, fmt.ms(q.p99))
-  tile('tile-rps', r.rps, fmt.rate(r.rps), `p95 ${fmt.ms(r.p95)} · ${fmt.int(r.total)} total`)
+  tile('tile-rps', r.rps, fmt.rate(r.rps), `p50 ${fmt.ms(r.p50)} · p95 ${fmt.ms(r.p95)} · p99 ${fmt.ms(r.p99)}`)
+  tile('tile-requests-total', r.total, fmt.int(r.total), 'HTTP requests answered')
   tile('tile-error-rate', r.errorRate, fmt.pct(r.errorRate), `${fmt.int(r.errors)} 5xx`, r.errorRate > 0.05 ? 'bad' : '')
   const c = m.cache
   tile('tile-hit-rate', c.hitRate, c.lookups === 0 ? '–' : fmt.pct(c.hitRate), `${fmt.int(c.hits)} hits / ${fmt.int(c.lookups)} lookups`)
@@ -53,7 +54,7 @@ function renderTiles (m) {
 }
 
 function clearTiles () {
-  for (const id of ['tile-qps', 'tile-queries', 'tile-p50', 'tile-p95', 'tile-p99', 'tile-rps', 'tile-error-rate', 'tile-hit-rate', 'tile-slow']) tile(id, null, '–')
+  for (const id of ['tile-qps', 'tile-queries', 'tile-requests-total', 'tile-p50', 'tile-p95', 'tile-p99', 'tile-rps', 'tile-error-rate', 'tile-hit-rate', 'tile-slow']) tile(id, null, '–')
 }
 
 function renderPools (m) {
