@@ -8,7 +8,7 @@ async function swaggerPlugin (app: FastifyInstance) {
   await app.register(swagger, {
     openapi: {
       info: { title: 'StellarRec data gateway', version: '0.1.0', description: 'REST API over the StellarRec domain. GraphQL at /graphql.' },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } }
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, metricsBearer: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN (only when set)' } } }
     }
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify'
 import type { GatewayConfig } from './config/schema.js'
 import configPlugin from '../plugins/config.js'
 import errorsPlugin from '../plugins/errors.js'
+import routeMetricsPlugin from '../plugins/metrics.js'
 import postgresPlugin from '../plugins/postgres.js'
 import redisPlugin from '../plugins/redis.js'
 import dbPlugin from '../plugins/db.js'
@@ -16,6 +17,7 @@ import cachePlugin from '../plugins/cache.js'
 import responseCachePlugin from '../plugins/response-cache.js'
 import adminAuthPlugin from '../plugins/admin-auth.js'
 import swaggerPlugin from '../plugins/swagger.js'
+import monitoringPlugin from '../plugins/monitoring.js'
 import graphqlPlugin from '../schema/index.js'
 import usersRoutes from '../routes/users.js'
 import universitiesRoutes from '../routes/universities.js'
@@ -23,6 +25,7 @@ import applicationsRoutes from '../routes/applications.js'
 import eventsRoutes from '../routes/events.js'
 import healthRoutes from '../routes/admin/health.js'
 import cacheAdminRoutes from '../routes/admin/cache.js'
+import metricsAdminRoutes from '../routes/admin/metrics.js'
 import performancePageRoutes from '../routes/admin/performance-page.js'
 import performanceStreamRoutes from '../routes/admin/performance-stream.js'
 
@@ -32,6 +35,8 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
   // Tier 1: configuration and external resources.
   await fastify.register(configPlugin, { config: opts.config })
   await fastify.register(errorsPlugin)
+  // Before any plugin that answers in onRequest (the response cache), so every response is timed.
+  await fastify.register(routeMetricsPlugin)
   await fastify.register(postgresPlugin)
   await fastify.register(redisPlugin)
   // Tier 2: the gateway's own services.
@@ -42,6 +47,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
   await fastify.register(responseCachePlugin)
   await fastify.register(adminAuthPlugin)
   await fastify.register(swaggerPlugin)
+  await fastify.register(monitoringPlugin)
   // Tier 3: routes.
   await fastify.register(usersRoutes)
   await fastify.register(universitiesRoutes)
@@ -55,6 +61,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
     admin.addHook('onRequest', admin.verifyBearer(opts.config.ADMIN_TOKEN))
     await admin.register(healthRoutes)
     await admin.register(cacheAdminRoutes)
+    await admin.register(metricsAdminRoutes)
     await admin.register(performanceStreamRoutes)
   })
 }

@@ -13,6 +13,8 @@ import type { ModelDef } from '../models/registry.js'
 import { PoolRegistry, type ExternalPools } from '../pools/pool-registry.js'
 import { maxLsn } from '../replicas/lsn.js'
 import { ReplicaManager } from '../replicas/replica-manager.js'
+import { Monitor } from '../monitoring/monitor.js'
+import type { PerformanceMetrics, SlowQueryGroup } from '../monitoring/types.js'
 import type { ReplicaHealthOptions } from '../replicas/types.js'
 import { readCommitLsn, readInsertLsn } from './commit-lsn.js'
 import { DatabaseSession, checkConsistency, honouringConsistency, withConsistency } from './consistency.js'
@@ -66,6 +68,8 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   readonly cached: ModelDelegates
   /** Health, lag and rotation of every node (SPEC §4 `replicaManager.checkReplicationLag()`). */
   readonly replicaManager: ReplicaManager
+  /** Metrics, windows and roll-ups (src/monitoring); `config.monitoring.enabled: false` keeps it idle. */
+  readonly monitor: Monitor
   private readonly logger: ClientLogger
   private router: ReadRouter
   private readonly readPath: ReadPath
@@ -87,6 +91,12 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
       ? PoolRegistry.fromPools(options.pools, onPoolError)
       : PoolRegistry.fromConfig(config, onPoolError)
     this.replicaManager = new ReplicaManager(this.pools.all(), { ...config.replicaHealth, ...options.replicaHealth })
+    this.monitor = new Monitor(this, {
+      enabled: config.monitoring?.enabled ?? true,
+      slowQueryThresholdMs: config.monitoring?.slowQueryThresholdMs,
+      instance: config.monitoring?.instance,
+      logger: this.logger
+    })
     const inFlight = new InFlight()
     this.router = options.readRouter ??
       new HealthAwareRouter(this.replicaManager, createStrategy(config.readStrategy, inFlight, (n) => this.replicaManager.latency(n)))
@@ -135,12 +145,14 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
       if (!r.up) this.logger.warn({ node: entry.name, reason: r.error }, 'read replica did not answer')
     }))
     await this.replicaManager.start()
+    await this.monitor.start()
   }
 
   /** Ends the pools this client opened (never pools passed in). Idempotent. */
   async close (): Promise<void> {
     this.closed = true
     this.replicaManager.stop()
+    await this.monitor.stop()
     await this.pools.close()
   }
 
@@ -285,6 +297,16 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
     } catch (err) {
       this.logger.error({ err: (err as Error).message }, "a 'commit' event listener threw")
     }
+  }
+
+  /** Sliding 1/5/15-minute windows of pools, queries, requests and cache, with live pool and replica samples. */
+  getPerformanceMetrics (): PerformanceMetrics {
+    return this.monitor.getPerformanceMetrics()
+  }
+
+  /** The slowest statements of the last `windowMinutes` (default 60), grouped by fingerprint. */
+  async getSlowQueries (limit = 10, opts: { windowMinutes?: number } = {}): Promise<SlowQueryGroup[]> {
+    return await this.monitor.getSlowQueries(limit, opts.windowMinutes)
   }
 
   getDatabaseHealth (timeoutMs?: number): Promise<DatabaseHealth> {

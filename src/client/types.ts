@@ -134,4 +134,14 @@ export interface DatabaseConfig {
   applicationName: string
   /** Replica health loop settings (defaults: REPLICA_HEALTH_DEFAULTS in src/replicas). */
   replicaHealth?: Partial<ReplicaHealthOptions>
+  /** Monitoring (src/monitoring): on by default; MONITORING_ENABLED, SLOW_QUERY_THRESHOLD. */
+  monitoring?: MonitoringConfig
+}
+
+export interface MonitoringConfig {
+  enabled: boolean
+  /** Statements at least this slow (ms) count as slow queries. */
+  slowQueryThresholdMs: number
+  /** This process's name in shared monitoring data (default host:pid). */
+  instance?: string
 }

@@ -15,10 +15,13 @@ export function databaseConfigFrom (config: GatewayConfig): DatabaseConfig {
     idleTimeoutMillis: config.DB_POOL_IDLE_TIMEOUT,
     connectionTimeoutMillis: config.DB_POOL_CONNECTION_TIMEOUT,
     readStrategy: config.DB_READ_STRATEGY,
-    statementTimeoutMillis: config.DB_STATEMENT_TIMEOUT
+    statementTimeoutMillis: config.DB_STATEMENT_TIMEOUT,
+    monitoring: config.MONITORING_ENABLED,
+    slowQueryThresholdMillis: config.SLOW_QUERY_THRESHOLD
   }, {}) // the environment was already read once, by loadConfig
   return {
     ...db,
+    monitoring: { ...db.monitoring!, ...(config.MONITORING_INSTANCE_ID !== undefined ? { instance: config.MONITORING_INSTANCE_ID } : {}) },
     replicaHealth: {
       intervalMs: config.REPLICA_HEALTH_INTERVAL_MS,
       maxLagMs: config.REPLICA_MAX_LAG_MS,

@@ -16,6 +16,8 @@ export interface DatabaseConfigInput {
   readStrategy: DatabaseConfig['readStrategy']
   statementTimeoutMillis: number
   applicationName: string
+  monitoring: boolean
+  slowQueryThresholdMillis: number
 }
 
 type Env = Record<string, string | undefined>
@@ -32,7 +34,9 @@ const ENV_NAMES: Record<keyof DatabaseConfigInput, string | undefined> = {
   connectionTimeoutMillis: 'DB_POOL_CONNECTION_TIMEOUT',
   readStrategy: 'DB_READ_STRATEGY',
   statementTimeoutMillis: 'DB_STATEMENT_TIMEOUT',
-  applicationName: undefined
+  applicationName: undefined,
+  monitoring: 'MONITORING_ENABLED',
+  slowQueryThresholdMillis: 'SLOW_QUERY_THRESHOLD'
 }
 
 export const DATABASE_DEFAULTS = {
@@ -42,7 +46,9 @@ export const DATABASE_DEFAULTS = {
   connectionTimeoutMillis: 5_000,
   readStrategy: 'round-robin',
   statementTimeoutMillis: 30_000,
-  applicationName: 'stellarrec-gateway'
+  applicationName: 'stellarrec-gateway',
+  monitoring: true,
+  slowQueryThresholdMillis: 500
 } as const
 
 export function createDatabaseConfig (input: Partial<DatabaseConfigInput> = {}, env: Env = process.env): DatabaseConfig {
@@ -92,8 +98,20 @@ export function createDatabaseConfig (input: Partial<DatabaseConfigInput> = {}, 
     },
     readStrategy: readStrategy as DatabaseConfig['readStrategy'],
     statementTimeoutMillis: integer(source('statementTimeoutMillis'), DATABASE_DEFAULTS.statementTimeoutMillis, 0, 3_600_000),
-    applicationName
+    applicationName,
+    monitoring: {
+      enabled: boolean(source('monitoring'), DATABASE_DEFAULTS.monitoring),
+      slowQueryThresholdMs: integer(source('slowQueryThresholdMillis'), DATABASE_DEFAULTS.slowQueryThresholdMillis, 0, 3_600_000)
+    }
   }
+}
+
+function boolean (src: { label: string; value: unknown }, fallback: boolean): boolean {
+  if (src.value === undefined) return fallback
+  if (typeof src.value === 'boolean') return src.value
+  if (src.value === 'true') return true
+  if (src.value === 'false') return false
+  throw configError(`${src.label} must be true or false`)
 }
 
 function configError (message: string): Error {

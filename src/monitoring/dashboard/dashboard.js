@@ -136,7 +136,7 @@ function charts () {
 }
 
 function pushLive (s, snapshot) {
-  if (snapshot.metrics.status !== 'ok') return
+  if (snapshot.metrics.status !== 'ok' || !snapshot.metrics.data.enabled) return
   const m = snapshot.metrics.data
   s.live.push(Date.parse(snapshot.at) / 1000, [m.queries.qps, m.requests.rps, m.queries.p50, m.queries.p95, m.queries.p99,
     m.cache.lookups === 0 ? null : m.cache.hitRate * 100, Math.max(0, ...m.connections.pools.map((p) => p.usage)) * 100])

@@ -150,10 +150,12 @@ function renderSlowQueries (section) {
 }
 
 export function renderSnapshot (s) {
-  const m = s.metrics.status === 'ok' ? s.metrics.data : null
+  const m = s.metrics.status === 'ok' && s.metrics.data.enabled ? s.metrics.data : null
   const notice = document.getElementById('metrics-unavailable')
   notice.hidden = m !== null
-  notice.textContent = m === null ? `Metrics: ${unavailableText(s.metrics)}` : ''
+  notice.textContent = m !== null ? ''
+    : s.metrics.status === 'ok' ? 'Monitoring is off on this gateway (MONITORING_ENABLED=false): only health is shown.'
+      : `Metrics: ${unavailableText(s.metrics)}`
   if (m) renderTiles(m)
   else clearTiles()
   renderPools(m)

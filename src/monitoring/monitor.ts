@@ -1,0 +1,380 @@
+/**
+ * The monitoring core of one client: Prometheus metrics, sliding 1/5/15-minute windows, minute
+ * roll-ups (persisted when `persistTo` is called), the alert engine's per-instance sample.
+ *
+ * Cost per statement: one histogram observation and a few additions (the 'query' event the
+ * client already emits). Everything else — pools, replicas, cache totals, request totals — is read
+ * once a second by a timer, or at scrape time.
+ */
+import os from 'node:os'
+import type pg from 'pg'
+import type { QueryEvent } from '../client/types.js'
+import type { PoolEntry } from '../pools/pool-registry.js'
+import type { NodeStateChange, PrimaryStatus, ReplicaStatus } from '../replicas/types.js'
+import { bucketIndex } from './buckets.js'
+import { timeAcquire } from './pool-acquire.js'
+import { samplePool, sampleReplica } from './pool-samples.js'
+import { createGatewayMetrics, type CacheTotals, type GatewayMetrics } from './prometheus.js'
+import { RollupStore, type RollupRow } from './rollups.js'
+import { statementVerb } from './statement-verb.js'
+import type { AlertSample, AlertStatus, HistoryPoint, PerformanceMetrics, PoolSample, SlowQueryGroup } from './types.js'
+import { copyTotals, diffTotals, SnapshotRing, windowFrom, zeroTotals, type Snapshot, type Totals } from './windows.js'
+
+/** What the monitor reads from the client (structural, so the core does not import the client class). */
+export interface MonitoredClient {
+  on (event: 'query', listener: (e: QueryEvent) => void): unknown
+  off (event: 'query', listener: (e: QueryEvent) => void): unknown
+  readonly pools: { all (): PoolEntry[]; readonly primary: pg.Pool }
+  readonly replicaManager: {
+    checkReplicationLag (): ReplicaStatus[]
+    primaryStatus (): PrimaryStatus
+    on (event: 'stateChange', listener: (c: NodeStateChange) => void): unknown
+    off (event: 'stateChange', listener: (c: NodeStateChange) => void): unknown
+  }
+}
+
+export interface MonitorLogger {
+  warn: (obj: object, msg: string) => void
+  error: (obj: object, msg: string) => void
+}
+
+export interface RequestTotals { count: number; errors: number; buckets: number[] }
+
+/** The slow-query log plugs in here (src/monitoring/slow-queries). */
+export interface SlowQuerySource {
+  getSlowQueries (opts: { limit?: number; windowMinutes?: number }): Promise<SlowQueryGroup[]>
+}
+
+export interface MonitorOptions {
+  enabled?: boolean
+  /** Default `host:pid`. */
+  instance?: string
+  slowQueryThresholdMs?: number
+  /** Seconds of the peak pool usage the alert sample reports (ALERT_EVAL_INTERVAL). */
+  alertWindowSeconds?: number
+  sampleIntervalMs?: number
+  logger?: MonitorLogger
+  now?: () => number
+}
+
+const WINDOWS = [60, 300, 900] as const
+const MINUTE = 60_000
+const MAX_UNSENT_ROLLUPS = 120
+
+export class Monitor {
+  readonly enabled: boolean
+  readonly instance: string
+  readonly metrics: GatewayMetrics
+  readonly slowQueryThresholdMs: number
+  private readonly ring = new SnapshotRing(900_000 + 5_000)
+  private readonly totals: Totals = zeroTotals()
+  private readonly now: () => number
+  private readonly logger: MonitorLogger | undefined
+  private readonly sampleIntervalMs: number
+  private readonly alertWindowSeconds: number
+  private cacheSource: (() => CacheTotals | undefined) | undefined
+  private requestSource: (() => Promise<RequestTotals>) | undefined
+  private alertSource: (() => AlertStatus[] | undefined) | undefined
+  private maintenanceSource: (() => Record<string, number> | undefined) | undefined
+  private slowSource: SlowQuerySource | undefined
+  private rollups: RollupStore | undefined
+  private unsent: RollupRow[] = []
+  private writeFailing = false
+  private timer: NodeJS.Timeout | undefined
+  private housekeeping: NodeJS.Timeout | undefined
+  private ticking = false
+  private minute = 0
+  private readonly restorers: Array<() => void> = []
+  private readonly children = new Map<string, { observe: (v: number) => void }>()
+
+  constructor (private readonly client: MonitoredClient, opts: MonitorOptions = {}) {
+    this.enabled = opts.enabled ?? true
+    this.instance = opts.instance ?? `${os.hostname()}:${process.pid}`
+    this.slowQueryThresholdMs = opts.slowQueryThresholdMs ?? 500
+    this.now = opts.now ?? Date.now
+    this.logger = opts.logger
+    this.sampleIntervalMs = opts.sampleIntervalMs ?? 1_000
+    this.alertWindowSeconds = opts.alertWindowSeconds ?? 15
+    this.metrics = createGatewayMetrics({
+      pools: () => this.pools(),
+      replicas: () => this.client.replicaManager.checkReplicationLag().map(sampleReplica),
+      primaryUp: () => this.client.replicaManager.primaryStatus().up,
+      cache: () => this.cacheSource?.(),
+      alerts: () => this.alertSource?.(),
+      maintenance: () => this.maintenanceSource?.()
+    })
+  }
+
+  // --- sources other layers plug in -------------------------------------------------------------
+  setCacheSource (fn: () => CacheTotals | undefined): void { this.cacheSource = fn }
+  setRequestSource (fn: () => Promise<RequestTotals>): void { this.requestSource = fn }
+  setAlertSource (fn: () => AlertStatus[] | undefined): void { this.alertSource = fn }
+  setMaintenanceSource (fn: () => Record<string, number> | undefined): void { this.maintenanceSource = fn }
+  setSlowQuerySource (source: SlowQuerySource): void { this.slowSource = source }
+
+  /** Persist minute roll-ups in `gateway_metrics_minute` on this pool (the primary). */
+  async persistTo (pool: pg.Pool, opts: { retentionDays: number }): Promise<RollupStore> {
+    this.rollups = new RollupStore(pool, { retentionDays: opts.retentionDays, logger: this.logger, now: this.now })
+    if (this.timer !== undefined) await this.maintainPartitions()
+    return this.rollups
+  }
+
+  get rollupStore (): RollupStore | undefined {
+    return this.rollups
+  }
+
+  // --- lifecycle --------------------------------------------------------------------------------
+  async start (): Promise<void> {
+    if (!this.enabled || this.timer !== undefined) return
+    this.client.on('query', this.onQuery)
+    this.client.replicaManager.on('stateChange', this.onStateChange)
+    this.restorers.push(() => this.client.off('query', this.onQuery), () => this.client.replicaManager.off('stateChange', this.onStateChange))
+    for (const entry of this.client.pools.all()) {
+      const child = this.metrics.acquireDuration.labels({ pool: entry.name })
+      this.restorers.push(timeAcquire(entry.pool, (s) => child.observe(s)))
+    }
+    const t = this.now()
+    this.minute = Math.floor(t / MINUTE)
+    this.ring.push(this.snapshot(t))
+    if (this.rollups !== undefined) await this.maintainPartitions()
+    this.timer = setInterval(() => { void this.tick() }, this.sampleIntervalMs)
+    this.timer.unref()
+    this.housekeeping = setInterval(() => { void this.maintainPartitions() }, 3_600_000)
+    this.housekeeping.unref()
+  }
+
+  /** Stops sampling and writes the minute in progress (so a short-lived process still counts). */
+  async stop (): Promise<void> {
+    if (this.timer === undefined) return
+    clearInterval(this.timer)
+    clearInterval(this.housekeeping)
+    this.timer = undefined
+    for (const restore of this.restorers.splice(0)) restore()
+    if (this.rollups === undefined) return
+    await this.refreshRequests()
+    const now = this.snapshot(this.now())
+    this.unsent.push(this.rollupRow(this.minute * MINUTE, now))
+    await this.flush()
+  }
+
+  // --- hot path ---------------------------------------------------------------------------------
+  private readonly onQuery = (e: QueryEvent): void => {
+    const t = this.totals
+    const model = e.model ?? 'raw'
+    const key = `${e.node}\u0000${model}\u0000${e.sql.length > 0 ? statementVerb(e.sql) : 'other'}`
+    let child = this.children.get(key)
+    if (child === undefined) {
+      child = this.metrics.queryDuration.labels({ pool: e.node, model, operation: statementVerb(e.sql) })
+      this.children.set(key, child)
+    }
+    child.observe(e.durationMs / 1000)
+    t.queries++
+    t.queryMs += e.durationMs
+    t.queryBuckets[bucketIndex(e.durationMs)]!++
+    if (e.error !== undefined) {
+      t.queryErrors++
+      this.metrics.queryErrors.inc({ pool: e.node, code: (e.error as { code?: string }).code ?? 'GW_ERR_INTERNAL' })
+    }
+    if (e.durationMs >= this.slowQueryThresholdMs) {
+      t.slow++
+      this.metrics.slowQueries.inc({ pool: e.node, model })
+    }
+  }
+
+  private readonly onStateChange = (c: NodeStateChange): void => {
+    if (c.role === 'replica') this.metrics.rotationChanges.inc({ replica: c.node, to: c.to })
+  }
+
+  // --- sampling ---------------------------------------------------------------------------------
+  private pools (): PoolSample[] {
+    return this.client.pools.all().map(samplePool)
+  }
+
+  private requestTotals: RequestTotals | undefined
+
+  private async refreshRequests (): Promise<void> {
+    if (this.requestSource === undefined) return
+    try {
+      this.requestTotals = await this.requestSource()
+    } catch (err) {
+      this.logger?.warn({ err: (err as Error).message }, 'monitoring: could not read the request metrics')
+    }
+  }
+
+  /** Running totals and gauges now. */
+  private snapshot (t: number): Snapshot {
+    const totals = copyTotals(this.totals)
+    const r = this.requestTotals
+    if (r !== undefined) {
+      totals.requests = r.count
+      totals.requestErrors = r.errors
+      totals.requestBuckets = [...r.buckets]
+    }
+    const c = this.cacheSource?.()
+    if (c !== undefined) {
+      totals.cacheHits = c.hits
+      totals.cacheMisses = c.misses
+    }
+    const pools = this.pools()
+    const perPool: Record<string, number> = {}
+    let usage = 0
+    let waiting = 0
+    for (const p of pools) {
+      perPool[p.name] = p.usage
+      usage = Math.max(usage, p.usage)
+      waiting += p.waiting
+    }
+    let lag: number | null = null
+    for (const r of this.client.replicaManager.checkReplicationLag()) {
+      if (r.lagMs !== null) lag = Math.max(lag ?? 0, r.lagMs)
+    }
+    return { t, totals, poolUsage: usage, waiting, pools: perPool, replicaLagMs: lag }
+  }
+
+  private async tick (): Promise<void> {
+    if (this.ticking) return
+    this.ticking = true
+    try {
+      await this.refreshRequests()
+      const t = this.now()
+      const snap = this.snapshot(t)
+      const minute = Math.floor(t / MINUTE)
+      if (minute > this.minute) {
+        // The minute that just ended: from the last snapshot before it began to the last one in it.
+        const end = this.ring.latest() ?? snap
+        this.unsent.push(this.rollupRow(this.minute * MINUTE, end))
+        this.minute = minute
+      }
+      this.ring.push(snap)
+      if (this.unsent.length > 0) await this.flush()
+    } catch (err) {
+      this.logger?.error({ err: (err as Error).message }, 'monitoring: a sampling round failed')
+    } finally {
+      this.ticking = false
+    }
+  }
+
+  private rollupRow (start: number, end: Snapshot): RollupRow {
+    const base = this.ring.at(start) ?? end
+    const gauges = [...this.ring.between(base.t, end.t), ...(this.ring.latest() === end ? [] : [end])]
+    const w = windowFrom(60, (end.t - base.t) / 1000, diffTotals(end.totals, base.totals), gauges)
+    const pools: Record<string, number> = {}
+    for (const g of gauges) for (const [name, u] of Object.entries(g.pools)) pools[name] = Math.max(pools[name] ?? 0, u)
+    let lag: number | null = null
+    for (const g of gauges) if (g.replicaLagMs !== null) lag = Math.max(lag ?? 0, g.replicaLagMs)
+    return {
+      minute: new Date(start),
+      instance: this.instance,
+      totals: diffTotals(end.totals, base.totals),
+      poolUsageAvg: w.connections.poolUsage,
+      poolUsageMax: w.connections.poolUsageMax,
+      waitingAvg: w.connections.waiting,
+      replicaLagMs: lag,
+      pools
+    }
+  }
+
+  private async flush (): Promise<void> {
+    const store = this.rollups
+    if (store === undefined) { this.unsent = []; return }
+    while (this.unsent.length > 0) {
+      try {
+        await store.write(this.unsent[0]!)
+        this.unsent.shift()
+        if (this.writeFailing) this.logger?.warn({}, 'monitoring: roll-ups are being written again')
+        this.writeFailing = false
+      } catch (err) {
+        // Logged once per failure streak; kept (bounded) and retried on the next round.
+        if (!this.writeFailing) this.logger?.error({ err: (err as Error).message }, 'monitoring: could not write a minute roll-up (kept and retried)')
+        this.writeFailing = true
+        if (this.unsent.length > MAX_UNSENT_ROLLUPS) this.unsent.splice(0, this.unsent.length - MAX_UNSENT_ROLLUPS)
+        return
+      }
+    }
+  }
+
+  private async maintainPartitions (): Promise<void> {
+    const store = this.rollups
+    if (store === undefined) return
+    try {
+      await store.ensurePartitions(2)
+      await store.dropExpired()
+    } catch (err) {
+      this.logger?.warn({ err: (err as Error).message }, 'monitoring: roll-up partition upkeep failed (retried next hour)')
+    }
+  }
+
+  // --- reading ----------------------------------------------------------------------------------
+  getPerformanceMetrics (): PerformanceMetrics {
+    const t = this.now()
+    const live = this.snapshot(t)
+    const [w1, w5, w15] = WINDOWS.map((s) => this.enabled ? this.ring.window(s, live) : windowFrom(s, 0, zeroTotals(), []))
+    const pools = this.pools()
+    return {
+      at: new Date(t).toISOString(),
+      instance: this.instance,
+      enabled: this.enabled,
+      connections: { ...w1!.connections, pools },
+      queries: w1!.queries,
+      requests: w1!.requests,
+      cache: w1!.cache,
+      replicas: this.client.replicaManager.checkReplicationLag().map(sampleReplica),
+      windows: { '1m': w1!, '5m': w5!, '15m': w15! }
+    }
+  }
+
+  /**
+   * The last `minutes` minutes: from the roll-up table (every instance) when persisting, else
+   * this process's own snapshots (at most the last 15 minutes).
+   */
+  async getHistory (minutes: number): Promise<HistoryPoint[]> {
+    if (this.rollups !== undefined) return await this.rollups.history(minutes)
+    const t = this.now()
+    const points: HistoryPoint[] = []
+    const first = Math.max(Math.floor(t / MINUTE) - minutes, Math.floor(t / MINUTE) - 15)
+    for (let m = first; m < Math.floor(t / MINUTE); m++) {
+      const end = this.ring.at((m + 1) * MINUTE)
+      if (end === undefined || end.t < m * MINUTE) continue
+      const row = this.rollupRow(m * MINUTE, end)
+      const w = windowFrom(60, 60, row.totals, [])
+      points.push({
+        minute: row.minute.toISOString(), instances: 1, requests: row.totals.requests, requestErrors: row.totals.requestErrors,
+        queries: row.totals.queries, queryErrors: row.totals.queryErrors, avgTime: w.queries.avgTime, p50: w.queries.p50, p95: w.queries.p95,
+        p99: w.queries.p99, qps: w.queries.qps, cacheHits: row.totals.cacheHits, cacheMisses: row.totals.cacheMisses, hitRate: w.cache.hitRate,
+        poolUsage: row.poolUsageMax, slowQueries: row.totals.slow, replicaLagMs: row.replicaLagMs
+      })
+    }
+    return points
+  }
+
+  async getSlowQueries (limit = 10, windowMinutes = 60): Promise<SlowQueryGroup[]> {
+    return await this.slowSource?.getSlowQueries({ limit, windowMinutes }) ?? []
+  }
+
+  /** What this instance observes now, per alert rule (the alert engine aggregates instances). */
+  alertSample (): AlertSample {
+    const t = this.now()
+    const live = this.snapshot(t)
+    const peak = this.ring.window(this.alertWindowSeconds, live)
+    const w = this.ring.window(60, live)
+    const replicas = this.client.replicaManager.checkReplicationLag()
+    let lag: number | null = null
+    for (const r of replicas) if (r.lagMs !== null) lag = Math.max(lag ?? 0, r.lagMs)
+    const redisUp = this.cacheSource?.()?.redisUp
+    const down = replicas.filter((r) => r.up === false)
+    return {
+      at: new Date(t).toISOString(),
+      instance: this.instance,
+      values: {
+        pool_usage: { value: peak.connections.poolUsageMax },
+        cache_hit_rate: { value: w.cache.hitRate, sample: w.cache.lookups },
+        query_time: { value: w.queries.avgTime, sample: w.queries.total },
+        error_rate: { value: w.requests.errorRate, sample: w.requests.total },
+        replication_lag: { value: lag },
+        replica_down: { value: replicas.length === 0 ? null : down.length, ...(down.length > 0 ? { detail: down.map((r) => r.name).join(', ') } : {}) },
+        redis_down: { value: redisUp === undefined ? null : redisUp ? 0 : 1 },
+        maintenance_failed: { value: null }
+      }
+    }
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * Minute roll-ups in `gateway_metrics_minute` (sql/007): each instance writes one row per minute,
+ * history sums them over instances. The table is range-partitioned by day; this module creates the
+ * day partitions ahead and drops the days past retention (whole partitions, under `lock_timeout`
+ * so it never queues behind traffic). The partition-maintenance issue takes these two over.
+ */
+import type pg from 'pg'
+import { addBuckets, BUCKET_COUNT, emptyBuckets, quantileMs } from './buckets.js'
+import type { HistoryPoint } from './types.js'
+import type { Totals } from './windows.js'
+
+const TABLE = 'gateway_metrics_minute'
+/** Arbitrary constant advisory-lock key shared by every instance (partition DDL on this table). */
+const PARTITION_LOCK_KEY = 7_402_113_008
+const DAY_MS = 86_400_000
+
+export interface RollupRow {
+  minute: Date
+  instance: string
+  totals: Totals
+  poolUsageAvg: number
+  poolUsageMax: number
+  waitingAvg: number
+  replicaLagMs: number | null
+  /** Highest usage of each pool during the minute. */
+  pools: Record<string, number>
+}
+
+export interface RollupLogger { warn: (obj: object, msg: string) => void }
+
+const dayStart = (t: number): number => Math.floor(t / DAY_MS) * DAY_MS
+
+export function partitionName (day: number): string {
+  return `${TABLE}_p${new Date(day).toISOString().slice(0, 10).replaceAll('-', '')}`
+}
+
+function pgCode (err: unknown): string | undefined {
+  return (err as { code?: string } | null)?.code
+}
+
+export class RollupStore {
+  constructor (
+    private readonly pool: pg.Pool,
+    private readonly opts: { retentionDays: number; logger?: RollupLogger; now?: () => number }
+  ) {}
+
+  private now (): number {
+    return this.opts.now?.() ?? Date.now()
+  }
+
+  /** Creates the partitions of today and the next `aheadDays` days (idempotent, safe concurrently). */
+  async ensurePartitions (aheadDays = 2, from = this.now()): Promise<string[]> {
+    const created: string[] = []
+    const client = await this.pool.connect()
+    try {
+      await client.query('BEGIN')
+      await client.query("SET LOCAL lock_timeout = '2s'")
+      await client.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_LOCK_KEY])
+      for (let i = 0; i <= aheadDays; i++) {
+        const day = dayStart(from) + i * DAY_MS
+        const name = partitionName(day)
+        const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [name])
+        if (exists.rows[0]?.e === true) continue
+        // Identifiers and bounds come from integers formatted here, never from input.
+        await client.query(`CREATE TABLE ${name} PARTITION OF ${TABLE} FOR VALUES FROM ('${new Date(day).toISOString()}') TO ('${new Date(day + DAY_MS).toISOString()}')`)
+        created.push(name)
+      }
+      await client.query('COMMIT')
+      return created
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw err
+    } finally {
+      client.release()
+    }
+  }
+
+  /** Drops day partitions that end before now − retentionDays; returns their names. */
+  async dropExpired (now = this.now()): Promise<string[]> {
+    const cutoff = dayStart(now) - (this.opts.retentionDays - 1) * DAY_MS
+    const { rows } = await this.pool.query<{ name: string }>(
+      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        WHERE i.inhparent = $1::regclass ORDER BY c.relname`, [TABLE])
+    const dropped: string[] = []
+    for (const { name } of rows) {
+      const m = /_p(\d{4})(\d{2})(\d{2})$/.exec(name)
+      if (m === null) continue
+      const day = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))
+      if (day + DAY_MS > cutoff) continue
+      const client = await this.pool.connect()
+      try {
+        await client.query('BEGIN')
+        await client.query("SET LOCAL lock_timeout = '2s'")
+        await client.query(`DROP TABLE IF EXISTS ${name}`)
+        await client.query('COMMIT')
+        dropped.push(name)
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {})
+        this.opts.logger?.warn({ partition: name, err: (err as Error).message }, 'monitoring: could not drop an expired roll-up partition (retried next hour)')
+      } finally {
+        client.release()
+      }
+    }
+    return dropped
+  }
+
+  async write (row: RollupRow): Promise<void> {
+    const t = row.totals
+    const sql = `INSERT INTO ${TABLE} (minute, instance, requests, request_errors, request_buckets, queries, query_errors,
+        query_time_ms, query_buckets, slow_queries, cache_hits, cache_misses, pool_usage_avg, pool_usage_max, waiting_avg,
+        replica_lag_ms, pools)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+      ON CONFLICT (minute, instance) DO UPDATE SET requests = EXCLUDED.requests, request_errors = EXCLUDED.request_errors,
+        request_buckets = EXCLUDED.request_buckets, queries = EXCLUDED.queries, query_errors = EXCLUDED.query_errors,
+        query_time_ms = EXCLUDED.query_time_ms, query_buckets = EXCLUDED.query_buckets, slow_queries = EXCLUDED.slow_queries,
+        cache_hits = EXCLUDED.cache_hits, cache_misses = EXCLUDED.cache_misses, pool_usage_avg = EXCLUDED.pool_usage_avg,
+        pool_usage_max = EXCLUDED.pool_usage_max, waiting_avg = EXCLUDED.waiting_avg, replica_lag_ms = EXCLUDED.replica_lag_ms,
+        pools = EXCLUDED.pools`
+    const values = [row.minute, row.instance, t.requests, t.requestErrors, t.requestBuckets, t.queries, t.queryErrors,
+      t.queryMs, t.queryBuckets, t.slow, t.cacheHits, t.cacheMisses, row.poolUsageAvg, row.poolUsageMax, row.waitingAvg,
+      row.replicaLagMs, JSON.stringify(row.pools)]
+    try {
+      await this.pool.query(sql, values)
+    } catch (err) {
+      // 23514: no partition for that day yet (a fresh day before the hourly check ran).
+      if (pgCode(err) !== '23514') throw err
+      await this.ensurePartitions(1, row.minute.getTime())
+      await this.pool.query(sql, values)
+    }
+  }
+
+  /** The last `minutes` whole minutes, summed over instances, oldest first (minutes without rows are absent). */
+  async history (minutes: number, now = this.now()): Promise<HistoryPoint[]> {
+    const { rows } = await this.pool.query<{
+      minute: Date; requests: number; request_errors: number; request_buckets: number[]; queries: number; query_errors: number
+      query_time_ms: number; query_buckets: number[]; slow_queries: number; cache_hits: number; cache_misses: number
+      pool_usage_max: number; replica_lag_ms: number | null
+    }>(`SELECT minute, requests, request_errors, request_buckets, queries, query_errors, query_time_ms, query_buckets,
+              slow_queries, cache_hits, cache_misses, pool_usage_max, replica_lag_ms
+         FROM ${TABLE} WHERE minute >= $1 AND minute < $2 ORDER BY minute`,
+    [new Date(now - minutes * 60_000), new Date(now)])
+    const byMinute = new Map<number, { n: number; rb: number[]; qb: number[]; sum: Omit<HistoryPoint, 'minute' | 'p50' | 'p95' | 'p99' | 'avgTime' | 'qps' | 'hitRate'> & { queryMs: number } }>()
+    for (const r of rows) {
+      const key = r.minute.getTime()
+      let m = byMinute.get(key)
+      if (m === undefined) {
+        m = { n: 0, rb: emptyBuckets(), qb: emptyBuckets(), sum: { instances: 0, requests: 0, requestErrors: 0, queries: 0, queryErrors: 0, queryMs: 0, cacheHits: 0, cacheMisses: 0, poolUsage: 0, slowQueries: 0, replicaLagMs: null } }
+        byMinute.set(key, m)
+      }
+      const s = m.sum
+      s.instances++
+      s.requests += r.requests
+      s.requestErrors += r.request_errors
+      s.queries += r.queries
+      s.queryErrors += r.query_errors
+      s.queryMs += r.query_time_ms
+      s.cacheHits += r.cache_hits
+      s.cacheMisses += r.cache_misses
+      s.slowQueries += r.slow_queries
+      s.poolUsage = Math.max(s.poolUsage, r.pool_usage_max)
+      if (r.replica_lag_ms !== null) s.replicaLagMs = Math.max(s.replicaLagMs ?? 0, r.replica_lag_ms)
+      if (r.query_buckets.length === BUCKET_COUNT) addBuckets(m.qb, r.query_buckets)
+      if (r.request_buckets.length === BUCKET_COUNT) addBuckets(m.rb, r.request_buckets)
+    }
+    const r3 = (n: number): number => Math.round(n * 1000) / 1000
+    return [...byMinute.entries()].map(([t, m]) => {
+      const { queryMs, ...s } = m.sum
+      const lookups = s.cacheHits + s.cacheMisses
+      return {
+        minute: new Date(t).toISOString(),
+        ...s,
+        poolUsage: r3(s.poolUsage),
+        avgTime: s.queries === 0 ? 0 : r3(queryMs / s.queries),
+        p50: r3(quantileMs(m.qb, 0.5)),
+        p95: r3(quantileMs(m.qb, 0.95)),
+        p99: r3(quantileMs(m.qb, 0.99)),
+        qps: r3(s.queries / 60),
+        hitRate: lookups === 0 ? 0 : r3(s.cacheHits / lookups)
+      }
+    })
+  }
+}
