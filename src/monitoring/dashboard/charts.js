@@ -7,22 +7,43 @@ function cssVar (name) {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim()
 }
 
+function clock (seconds, withSeconds) {
+  return new Date(seconds * 1000).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', ...(withSeconds ? { second: '2-digit' } : {}) })
+}
+
 function options (spec, width) {
   const text = cssVar('--muted')
   const grid = cssVar('--grid')
-  const axis = (values) => ({ stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values })
+  const axis = (values, space) => ({ stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values, ...(space ? { space } : {}) })
+  const withSeconds = spec.span <= 600
   return {
     width,
     height: spec.height ?? 160,
     legend: { show: spec.legend ?? true },
     cursor: { drag: { x: false, y: false } },
-    scales: { x: { time: true }, y: spec.range ? { range: spec.range } : { auto: true } },
-    axes: [axis(), axis(spec.format ? (_u, ticks) => ticks.map(spec.format) : undefined)],
+    // The axis ends at the newest point and covers at least minSpan, at most span seconds: one or
+    // two points still sit on a readable axis, and a young live chart is not a sliver at the edge.
+    scales: {
+      x: {
+        time: true,
+        // From the data, not uPlot's min/max: for a single point uPlot widens max by a day.
+        range: (u) => {
+          const xs = u.data[0]
+          const end = xs.length > 0 ? xs[xs.length - 1] : Date.now() / 1000
+          const width = Math.min(spec.span, Math.max(spec.minSpan ?? spec.span, end - (xs[0] ?? end)))
+          return [end - width, end]
+        }
+      },
+      y: spec.range ? { range: spec.range } : { auto: true }
+    },
+    // Clock times only (24 h): uPlot's default adds a date row that collides on narrow charts.
+    axes: [axis((_u, ticks) => ticks.map((t) => clock(t, withSeconds)), withSeconds ? 72 : 50), axis(spec.format ? (_u, ticks) => ticks.map(spec.format) : undefined)],
     series: [{}, ...spec.series.map((s) => ({
       label: s.label,
       stroke: cssVar(s.color),
       width: 1.5,
-      points: { show: false },
+      // Points only while a series is too short to draw a line.
+      points: { show: (u) => u.data[0].length < 3, size: 5 },
       value: (_u, v) => (v === null || v === undefined ? '–' : (spec.format ? spec.format(v) : String(v)))
     }))]
   }
@@ -30,7 +51,7 @@ function options (spec, width) {
 
 /**
  * A chart in `figure` (its `.plot` child). spec: { series: [{ label, color: '--css-var' }],
- * format?, range?, height?, legend? }. Returns { setData([xs, ...ys]), setEmpty(message) }.
+ * span and minSpan (seconds of x axis), format?, range?, height?, legend? }. Returns { setData([xs, ...ys]), setEmpty(message) }.
  */
 export function lineChart (figure, spec) {
   // A second sign-in builds the charts again: drop the first session's chart on this figure.

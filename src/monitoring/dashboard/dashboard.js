@@ -9,6 +9,10 @@ const TOKEN_KEY = 'stellarrec.gateway.adminToken'
 const STREAM_URL = '/admin/performance/stream'
 const HISTORY_URL = '/admin/metrics/history?minutes=60'
 const HISTORY_EVERY_MS = 60_000
+const HISTORY_SPAN_S = 3600
+/** The live charts keep 180 points: six minutes at the default 2 s interval. */
+const LIVE_POINTS = 180
+const LIVE_SPAN_S = 360
 /** No byte (snapshot or heartbeat) for this long means a dead connection: reconnect. */
 const SILENCE_MS = 45_000
 const BACKOFF_MIN_MS = 1_000
@@ -69,7 +73,7 @@ async function signIn (token, { remembered }) {
   $('login-error').hidden = true
   $('dashboard').hidden = false
   $('logout').hidden = false
-  session = { token, controller, charts: charts(), live: ring(180), historyTimer: undefined }
+  session = { token, controller, charts: charts(), live: ring(LIVE_POINTS), historyTimer: undefined }
   session.historyTimer = setInterval(() => { void loadHistory(session) }, HISTORY_EVERY_MS)
   void loadHistory(session)
   void runStream(session, response)
@@ -124,14 +128,14 @@ function charts () {
   const ms = (v) => `${+v.toFixed(2)}`
   const latency = [{ label: 'p50', color: '--c2' }, { label: 'p95', color: '--c1' }, { label: 'p99', color: '--c3' }]
   return {
-    liveQps: lineChart(figure('chart-live-qps'), { series: [{ label: 'queries/s', color: '--c1' }, { label: 'requests/s', color: '--c2' }], height: 120 }),
-    liveLatency: lineChart(figure('chart-live-latency'), { series: latency, format: ms, height: 120 }),
-    liveHit: lineChart(figure('chart-live-hit-rate'), { series: [{ label: 'hit rate', color: '--c1' }], format: pct, range: [0, 100], height: 120 }),
-    livePool: lineChart(figure('chart-live-pool'), { series: [{ label: 'busiest pool', color: '--c3' }], format: pct, range: [0, 100], height: 120 }),
-    histQps: lineChart(figure('chart-history-qps'), { series: [{ label: 'queries/s', color: '--c1' }] }),
-    histLatency: lineChart(figure('chart-history-latency'), { series: latency, format: ms }),
-    histHit: lineChart(figure('chart-history-hit-rate'), { series: [{ label: 'hit rate', color: '--c1' }], format: pct, range: [0, 100] }),
-    histPool: lineChart(figure('chart-history-pool'), { series: [{ label: 'busiest pool', color: '--c3' }], format: pct, range: [0, 100] })
+    liveQps: lineChart(figure('chart-live-qps'), { series: [{ label: 'queries/s', color: '--c1' }, { label: 'requests/s', color: '--c2' }], height: 120, span: LIVE_SPAN_S, minSpan: 60 }),
+    liveLatency: lineChart(figure('chart-live-latency'), { series: latency, format: ms, height: 120, span: LIVE_SPAN_S, minSpan: 60 }),
+    liveHit: lineChart(figure('chart-live-hit-rate'), { series: [{ label: 'hit rate', color: '--c1' }], format: pct, range: [0, 100], height: 120, span: LIVE_SPAN_S, minSpan: 60 }),
+    livePool: lineChart(figure('chart-live-pool'), { series: [{ label: 'busiest pool', color: '--c3' }], format: pct, range: [0, 100], height: 120, span: LIVE_SPAN_S, minSpan: 60 }),
+    histQps: lineChart(figure('chart-history-qps'), { series: [{ label: 'queries/s', color: '--c1' }], span: HISTORY_SPAN_S }),
+    histLatency: lineChart(figure('chart-history-latency'), { series: latency, format: ms, span: HISTORY_SPAN_S }),
+    histHit: lineChart(figure('chart-history-hit-rate'), { series: [{ label: 'hit rate', color: '--c1' }], format: pct, range: [0, 100], span: HISTORY_SPAN_S }),
+    histPool: lineChart(figure('chart-history-pool'), { series: [{ label: 'busiest pool', color: '--c3' }], format: pct, range: [0, 100], span: HISTORY_SPAN_S })
   }
 }
 
@@ -176,7 +180,7 @@ async function loadHistory (s) {
   c.histPool.setData([t, col((p) => p.poolUsage * 100)])
   note.textContent = points.length === 0
     ? '(no per-minute roll-ups yet: the first is written a minute after start)'
-    : `(${points.length} minutes, refreshed every minute)`
+    : `(${points.length} ${points.length === 1 ? 'minute' : 'minutes'} of roll-ups, refreshed every minute)`
   if (points.length === 0) for (const chart of [c.histQps, c.histLatency, c.histHit, c.histPool]) chart.setEmpty('no roll-ups yet')
 }
 
