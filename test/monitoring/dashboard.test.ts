@@ -70,7 +70,7 @@ test('dashboard in headless Chromium', async (t) => {
   const app = await buildTestApp(t, { replicas: true })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const gateway = origin(app)
-  const { rows } = await app.db.query<{ id: string }>('SELECT id FROM users ORDER BY id LIMIT 300')
+  const { rows } = await app.db.query<{ id: string }>('SELECT id FROM users ORDER BY id LIMIT 500')
   const ids = rows.map((r) => Number(r.id))
   assert.ok(ids.length > 50, 'the test cluster is seeded')
 
@@ -118,6 +118,25 @@ test('dashboard in headless Chromium', async (t) => {
     assert.ok(await waitFor(page, 'tile-qps', (v) => v > 0) > 0)
     assert.equal(await page.evaluate(() => sessionStorage.length), 1, 'the token is kept for this tab')
     assert.equal(await page.evaluate(() => localStorage.length), 0, 'and never in localStorage')
+  })
+
+  await t.test('a dropped stream reconnects by itself', async () => {
+    const status = page.locator('[data-testid=stream-status]')
+    const seen: string[] = []
+    await page.exposeFunction('statusChanged', (text: string) => { seen.push(text) })
+    await page.evaluate(() => {
+      const node = document.querySelector('[data-testid=stream-status]')!
+      new MutationObserver(() => { (window as unknown as { statusChanged: (t: string) => void }).statusChanged(node.textContent ?? '') })
+        .observe(node, { childList: true, characterData: true, subtree: true })
+    })
+    // Every socket of the gateway, the stream's included; the server itself keeps listening.
+    app.server.closeAllConnections()
+    const deadline = Date.now() + 20_000
+    while (Date.now() < deadline && !(seen.some((s) => s.startsWith('Disconnected')) && (await status.textContent())?.startsWith('Live · updated'))) {
+      await page.waitForTimeout(200)
+    }
+    assert.ok(seen.some((s) => s.startsWith('Disconnected')), `the page noticed: ${seen.join(' | ')}`)
+    assert.match((await status.textContent()) ?? '', /^Live · updated/)
   })
 
   await t.test('nothing leaves the gateway; the token is in no URL', async () => {
@@ -186,10 +205,18 @@ async function load (gateway: string, ids: number[], n: number): Promise<void> {
   }))
 }
 
+/** Name searches that mostly miss the cache, so the screenshot's query figures are not all zero. */
+async function searches (gateway: string, n: number): Promise<void> {
+  await Promise.all(Array.from({ length: n }, async () => {
+    const term = Math.random().toString(36).slice(2, 4)
+    await (await fetch(`${gateway}/universities?search=${term}`)).arrayBuffer()
+  }))
+}
+
 /** Traffic for the committed screenshot: the per-minute roll-ups need a few minutes of it; `then` runs while it still flows. */
 async function underLoad (gateway: string, ids: number[], seconds: number, then: () => Promise<void>): Promise<void> {
   let busy = true
-  const traffic = (async () => { while (busy) await load(gateway, ids, 100) })()
+  const traffic = (async () => { while (busy) await Promise.all([load(gateway, ids, 100), searches(gateway, 4)]) })()
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000))
   try { await then() } finally {
     busy = false
