@@ -41,6 +41,12 @@ async function monitoringPlugin (app: FastifyInstance) {
     if (hist !== undefined) monitor.setRequestSource(async () => await requestTotalsOf(hist))
     await monitor.persistTo(app.db.pools.primary, { retentionDays: app.config.METRICS_RETENTION_DAYS })
   }
+  monitor.setReportSection('cache', () => ({
+    title: 'Cache',
+    available: app.cache.enabled,
+    note: 'CACHE_ENABLED=false',
+    data: { query: app.cache.getCacheStats(), responses: app.hasDecorator('responseCacheStats') ? app.responseCacheStats() : null }
+  }))
 
   const token = app.config.METRICS_TOKEN
   app.get('/metrics', {

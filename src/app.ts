@@ -15,6 +15,8 @@ import replicasPlugin from '../plugins/replicas.js'
 import consistencyPlugin from '../plugins/consistency.js'
 import cachePlugin from '../plugins/cache.js'
 import responseCachePlugin from '../plugins/response-cache.js'
+import slowQueriesPlugin from '../plugins/slow-queries.js'
+import alertsPlugin from '../plugins/alerts.js'
 import adminAuthPlugin from '../plugins/admin-auth.js'
 import swaggerPlugin from '../plugins/swagger.js'
 import monitoringPlugin from '../plugins/monitoring.js'
@@ -26,6 +28,9 @@ import eventsRoutes from '../routes/events.js'
 import healthRoutes from '../routes/admin/health.js'
 import cacheAdminRoutes from '../routes/admin/cache.js'
 import metricsAdminRoutes from '../routes/admin/metrics.js'
+import reportAdminRoutes from '../routes/admin/report.js'
+import slowQueriesAdminRoutes from '../routes/admin/slow-queries.js'
+import alertsAdminRoutes from '../routes/admin/alerts.js'
 import performancePageRoutes from '../routes/admin/performance-page.js'
 import performanceStreamRoutes from '../routes/admin/performance-stream.js'
 
@@ -44,6 +49,8 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
   await fastify.register(replicasPlugin)
   await fastify.register(consistencyPlugin)
   await fastify.register(cachePlugin)
+  await fastify.register(slowQueriesPlugin)
+  await fastify.register(alertsPlugin)
   await fastify.register(responseCachePlugin)
   await fastify.register(adminAuthPlugin)
   await fastify.register(swaggerPlugin)
@@ -62,6 +69,9 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
     await admin.register(healthRoutes)
     await admin.register(cacheAdminRoutes)
     await admin.register(metricsAdminRoutes)
+    await admin.register(reportAdminRoutes)
+    await admin.register(slowQueriesAdminRoutes)
+    await admin.register(alertsAdminRoutes)
     await admin.register(performanceStreamRoutes)
   })
 }

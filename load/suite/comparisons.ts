@@ -4,7 +4,7 @@
  */
 import type { TargetName } from './targets.js'
 
-export const CATEGORIES = ['cache', 'queries', 'connections', 'writes', 'graphql', 'mixed'] as const
+export const CATEGORIES = ['cache', 'queries', 'connections', 'writes', 'graphql', 'mixed', 'monitoring'] as const
 export type Category = typeof CATEGORIES[number]
 
 export interface Side { scenario: string; target: TargetName }
@@ -39,6 +39,8 @@ export const COMPARISONS: readonly Comparison[] = [
   { category: 'graphql', label: 'GraphQL user: gateway / Fastify+pg', num: side('graphql-user', 'gateway'), den: side('graphql-user', 'fastify-pg') },
   { category: 'graphql', label: 'GraphQL user: gateway cache off / Fastify+pg', num: side('graphql-user', 'gateway-off'), den: side('graphql-user', 'fastify-pg') },
   { category: 'graphql', label: 'GraphQL nested (user → applications → recommendations): gateway / Fastify+pg', num: side('graphql-nested', 'gateway'), den: side('graphql-nested', 'fastify-pg') },
+  { category: 'monitoring', label: 'monitoring cost, user-by-id: MONITORING_ENABLED=true / false', num: side('user-by-id', 'gateway'), den: side('user-by-id', 'gateway-nomon') },
+  { category: 'monitoring', label: 'monitoring cost, hot-set: MONITORING_ENABLED=true / false', num: side('hot-set', 'gateway'), den: side('hot-set', 'gateway-nomon') },
   { category: 'connections', label: 'connections 500 (user-by-id): gateway / Fastify+pg', num: side('connections', 'gateway'), den: side('connections', 'fastify-pg') },
   { category: 'connections', label: 'connections 500 (user-by-id): gateway cache off / Fastify+pg', num: side('connections', 'gateway-off'), den: side('connections', 'fastify-pg') }
 ]

@@ -117,7 +117,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'user-by-id',
     summary: 'GET /users/:id, ids uniform over the table (cache starts cold)',
-    targets: ['gateway', 'gateway-2hit', 'gateway-l1', 'gateway-off', 'fastify-pg'],
+    targets: ['gateway', 'gateway-nomon', 'gateway-2hit', 'gateway-l1', 'gateway-off', 'fastify-pg'],
     coldCache: true,
     requests: (ctx) => {
       const random = rng(ctx.seed)
@@ -128,7 +128,7 @@ export const SCENARIOS: readonly Scenario[] = [
   {
     name: 'hot-set',
     summary: 'GET /users/:id, Zipf s=1 over the table (hot ids spread by a shuffled mapping)',
-    targets: ['gateway', 'gateway-pubsub', 'gateway-2hit', 'gateway-l1', 'gateway-off', 'fastify-redis', 'static'],
+    targets: ['gateway', 'gateway-nomon', 'gateway-pubsub', 'gateway-2hit', 'gateway-l1', 'gateway-off', 'fastify-redis', 'static'],
     requests: (ctx) => {
       const random = rng(ctx.seed)
       const { hotUser } = samplersOf(ctx.data)

@@ -12,11 +12,12 @@ import { loadConfig } from '../../src/config/load.js'
 import { gatewayTypes } from '../../src/pools/type-parsers.js'
 import { pgBaseline, redisBaseline, staticBaseline, type Counter } from './baselines.js'
 
-export const TARGETS = ['gateway', 'gateway-pubsub', 'gateway-2hit', 'gateway-l1', 'gateway-off', 'fastify-pg', 'fastify-redis', 'static'] as const
+export const TARGETS = ['gateway', 'gateway-nomon', 'gateway-pubsub', 'gateway-2hit', 'gateway-l1', 'gateway-off', 'fastify-pg', 'fastify-redis', 'static'] as const
 export type TargetName = typeof TARGETS[number]
 
 export const TARGET_LABELS: Record<TargetName, string> = {
   gateway: 'gateway, cache on (L1 + Redis)',
+  'gateway-nomon': 'gateway, cache on, MONITORING_ENABLED=false',
   'gateway-pubsub': 'gateway, cache on, CACHE_VALIDATION=pubsub',
   'gateway-2hit': 'gateway, cache on, CACHE_ADMISSION=second-hit',
   'gateway-l1': 'gateway, cache L1 only',
@@ -69,6 +70,7 @@ export async function serve (opts: ServeOptions, counters: Counters): Promise<Se
     const counter: Counter = counters[name] = { count: 0 }
     switch (name) {
       case 'gateway': apps.push([name, await gateway({ ...common, DATABASE_READ_URLS: opts.readUrls ?? '' }, counter)]); break
+      case 'gateway-nomon': apps.push([name, await gateway({ ...common, DATABASE_READ_URLS: opts.readUrls ?? '', MONITORING_ENABLED: 'false' }, counter)]); break
       case 'gateway-pubsub': apps.push([name, await gateway({ ...common, CACHE_VALIDATION: 'pubsub' }, counter)]); break
       case 'gateway-2hit': apps.push([name, await gateway({ ...common, CACHE_ADMISSION: 'second-hit' }, counter)]); break
       case 'gateway-l1': apps.push([name, await gateway({ ...common, REDIS_URL: '' }, counter)]); break

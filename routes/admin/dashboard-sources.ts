@@ -5,21 +5,22 @@
  * "not available" for a feature this gateway does not run instead of failing.
  */
 import type { FastifyInstance } from 'fastify'
-import type { AlertStatus, PerformanceMetrics, SlowQueryGroup } from '../../src/monitoring/types.js'
-import type { AlertsView, SnapshotSources } from '../../src/monitoring/dashboard-snapshot.js'
+import type { PerformanceMetrics, SlowQueryGroup } from '../../src/monitoring/types.js'
+import type { AlertView, AlertsView, SnapshotSources } from '../../src/monitoring/dashboard-snapshot.js'
 import { collectHealth } from './collect-health.js'
 
 interface MonitoringSource { getPerformanceMetrics: () => PerformanceMetrics }
 interface SlowQueriesSource { getSlowQueries: (opts: { limit: number; windowMinutes: number }) => Promise<SlowQueryGroup[]> }
-interface AlertsSource { status: () => Promise<{ enabled: boolean; rules: AlertStatus[]; active: AlertStatus[] }> }
+interface AlertsSource { status: () => Promise<{ enabled: boolean; rules: AlertView[]; active: AlertView[] }> }
 
 export interface DashboardSourceOptions {
   slowQueryLimit: number
   slowQueryWindowMinutes: number
 }
 
+/** The decorator, or undefined when it is missing or null (a feature switched off decorates null). */
 function optional<T> (app: FastifyInstance, name: string): T | undefined {
-  return app.hasDecorator(name) ? (app as unknown as Record<string, T>)[name] : undefined
+  return app.hasDecorator(name) ? (app as unknown as Record<string, T | null>)[name] ?? undefined : undefined
 }
 
 export function dashboardSources (app: FastifyInstance, opts: DashboardSourceOptions): SnapshotSources {

@@ -15,6 +15,7 @@ import { maxLsn } from '../replicas/lsn.js'
 import { ReplicaManager } from '../replicas/replica-manager.js'
 import { Monitor } from '../monitoring/monitor.js'
 import type { PerformanceMetrics, SlowQueryGroup } from '../monitoring/types.js'
+import type { PerformanceReport } from '../monitoring/report.js'
 import type { ReplicaHealthOptions } from '../replicas/types.js'
 import { readCommitLsn, readInsertLsn } from './commit-lsn.js'
 import { DatabaseSession, checkConsistency, honouringConsistency, withConsistency } from './consistency.js'
@@ -307,6 +308,11 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   /** The slowest statements of the last `windowMinutes` (default 60), grouped by fingerprint. */
   async getSlowQueries (limit = 10, opts: { windowMinutes?: number } = {}): Promise<SlowQueryGroup[]> {
     return await this.monitor.getSlowQueries(limit, opts.windowMinutes)
+  }
+
+  /** The performance report over `period` (`15m`, `1h`, `24h` default, `7d`); render it with renderMarkdown / renderHtml. */
+  async generatePerformanceReport (opts: { period?: string } = {}): Promise<PerformanceReport> {
+    return await this.monitor.generateReport(opts.period)
   }
 
   getDatabaseHealth (timeoutMs?: number): Promise<DatabaseHealth> {

@@ -58,7 +58,7 @@ export const configSchema = Type.Object({
   METRICS_RETENTION_DAYS: int(7, 1, 3650, 'days from 1 to 3650'),
   ALERT_POOL_USAGE: ratio(0.8, 'share of the pool in use'),
   ALERT_CACHE_HIT_RATE: ratio(0.5, 'minimum cache hit rate'),
-  ALERT_QUERY_TIME: int(1_000, 1, 3_600_000, 'milliseconds (p95 query time)'),
+  ALERT_QUERY_TIME: int(1_000, 1, 3_600_000, 'milliseconds (average query time)'),
   ALERT_ERROR_RATE: ratio(0.05, 'share of failed requests'),
   ALERT_REPLICATION_LAG: int(10_000, 1, 3_600_000, 'milliseconds'),
   MONITORING_INSTANCE_ID: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9:_.-]{1,64}$', description: 'an instance name of 1 to 64 letters, digits or :_.- (default host:pid)' })),

@@ -12,10 +12,13 @@ export type Section<T> =
   | { status: 'unavailable' }
   | { status: 'error'; message: string }
 
+/** An alert rule's state, with how to read its value when the alert engine says. */
+export type AlertView = AlertStatus & { unit?: 'ratio' | 'ms' | 'boolean'; comparison?: 'above' | 'below' }
+
 export interface AlertsView {
   enabled: boolean
-  rules: AlertStatus[]
-  active: AlertStatus[]
+  rules: AlertView[]
+  active: AlertView[]
 }
 
 export interface DashboardSnapshot {

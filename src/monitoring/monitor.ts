@@ -15,7 +15,8 @@ import { bucketIndex } from './buckets.js'
 import { timeAcquire } from './pool-acquire.js'
 import { samplePool, sampleReplica } from './pool-samples.js'
 import { createGatewayMetrics, type CacheTotals, type GatewayMetrics } from './prometheus.js'
-import { RollupStore, type RollupRow } from './rollups.js'
+import { buildReport, type PerformanceReport, type ReportSection } from './report.js'
+import { RollupStore, type RollupRow, type RollupSummary } from './rollups.js'
 import { statementVerb } from './statement-verb.js'
 import type { AlertSample, AlertStatus, HistoryPoint, PerformanceMetrics, PoolSample, SlowQueryGroup } from './types.js'
 import { copyTotals, diffTotals, SnapshotRing, windowFrom, zeroTotals, type Snapshot, type Totals } from './windows.js'
@@ -85,6 +86,10 @@ export class Monitor {
   private ticking = false
   private minute = 0
   private readonly restorers: Array<() => void> = []
+  private readonly reportSections = new Map<string, () => Promise<ReportSection> | ReportSection>([
+    ['partitions', () => ({ title: 'Partitions', available: false, note: 'partition maintenance is not built yet (the partition-maintenance issue)' })],
+    ['indexAdvice', () => ({ title: 'Index advice', available: false, note: 'the query optimizer is not built yet (the optimizer issue)' })]
+  ])
   private readonly children = new Map<string, { observe: (v: number) => void }>()
 
   constructor (private readonly client: MonitoredClient, opts: MonitorOptions = {}) {
@@ -111,6 +116,8 @@ export class Monitor {
   setAlertSource (fn: () => AlertStatus[] | undefined): void { this.alertSource = fn }
   setMaintenanceSource (fn: () => Record<string, number> | undefined): void { this.maintenanceSource = fn }
   setSlowQuerySource (source: SlowQuerySource): void { this.slowSource = source }
+  /** Adds or replaces a report section (cache, alerts, partitions, index advice …). */
+  setReportSection (key: string, fn: () => Promise<ReportSection> | ReportSection): void { this.reportSections.set(key, fn) }
 
   /** Persist minute roll-ups in `gateway_metrics_minute` on this pool (the primary). */
   async persistTo (pool: pg.Pool, opts: { retentionDays: number }): Promise<RollupStore> {
@@ -349,6 +356,70 @@ export class Monitor {
 
   async getSlowQueries (limit = 10, windowMinutes = 60): Promise<SlowQueryGroup[]> {
     return await this.slowSource?.getSlowQueries({ limit, windowMinutes }) ?? []
+  }
+
+  /** The performance report over `period` (`15m`, `1h`, `24h`, `7d`). */
+  async generateReport (period = '24h'): Promise<PerformanceReport> {
+    return await buildReport({
+      summary: async (minutes) => await this.summary(minutes),
+      history: async (minutes) => await this.getHistory(minutes),
+      slowQueries: async (limit, minutes) => await this.getSlowQueries(limit, minutes),
+      replicas: () => this.client.replicaManager.checkReplicationLag().map(sampleReplica),
+      sections: async () => {
+        const out: Record<string, ReportSection> = {}
+        for (const [key, fn] of this.reportSections) {
+          try {
+            out[key] = await fn()
+          } catch (err) {
+            out[key] = { title: key, available: false, note: `failed: ${(err as Error).message}` }
+          }
+        }
+        return out
+      },
+      now: this.now
+    }, period)
+  }
+
+  /**
+   * Totals over the last `minutes`: the persisted roll-ups of every instance plus this process's
+   * minute in progress, or (not persisting) this process's snapshots, at most 15 minutes.
+   */
+  private async summary (minutes: number): Promise<RollupSummary & { source: 'rollups' | 'process' }> {
+    const t = this.now()
+    const live = this.snapshot(t)
+    const current = this.rollupRow(this.minute * MINUTE, live)
+    if (this.rollups !== undefined) {
+      const stored = await this.rollups.summary(minutes, this.minute * MINUTE)
+      const totals = stored.totals
+      const c = current.totals
+      totals.requests += c.requests; totals.requestErrors += c.requestErrors; totals.queries += c.queries
+      totals.queryErrors += c.queryErrors; totals.queryMs += c.queryMs; totals.slow += c.slow
+      totals.cacheHits += c.cacheHits; totals.cacheMisses += c.cacheMisses
+      totals.queryBuckets = totals.queryBuckets.map((v, i) => v + (c.queryBuckets[i] ?? 0))
+      totals.requestBuckets = totals.requestBuckets.map((v, i) => v + (c.requestBuckets[i] ?? 0))
+      const rows = stored.minutes
+      return {
+        ...stored,
+        totals,
+        minutes: rows + 1,
+        instances: [...new Set([...stored.instances, this.instance])].sort(),
+        poolUsageAvg: (stored.poolUsageAvg * rows + current.poolUsageAvg) / (rows + 1),
+        poolUsageMax: Math.max(stored.poolUsageMax, current.poolUsageMax),
+        replicaLagMaxMs: current.replicaLagMs === null ? stored.replicaLagMaxMs : Math.max(stored.replicaLagMaxMs ?? 0, current.replicaLagMs),
+        source: 'rollups'
+      }
+    }
+    const w = this.ring.window(Math.min(minutes, 15) * 60, live)
+    const base = this.ring.at(t - Math.min(minutes, 15) * MINUTE) ?? live
+    return {
+      totals: diffTotals(live.totals, base.totals),
+      minutes: Math.max(1, Math.ceil(w.coveredSeconds / 60)),
+      instances: [this.instance],
+      poolUsageAvg: w.connections.poolUsage,
+      poolUsageMax: w.connections.poolUsageMax,
+      replicaLagMaxMs: live.replicaLagMs,
+      source: 'process'
+    }
   }
 
   /** What this instance observes now, per alert rule (the alert engine aggregates instances). */

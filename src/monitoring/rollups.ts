@@ -7,7 +7,7 @@
 import type pg from 'pg'
 import { addBuckets, BUCKET_COUNT, emptyBuckets, quantileMs } from './buckets.js'
 import type { HistoryPoint } from './types.js'
-import type { Totals } from './windows.js'
+import { zeroTotals, type Totals } from './windows.js'
 
 const TABLE = 'gateway_metrics_minute'
 /** Arbitrary constant advisory-lock key shared by every instance (partition DDL on this table). */
@@ -24,6 +24,16 @@ export interface RollupRow {
   replicaLagMs: number | null
   /** Highest usage of each pool during the minute. */
   pools: Record<string, number>
+}
+
+export interface RollupSummary {
+  totals: Totals
+  /** Distinct minutes with data, and the instances that wrote them. */
+  minutes: number
+  instances: string[]
+  poolUsageAvg: number
+  poolUsageMax: number
+  replicaLagMaxMs: number | null
 }
 
 export interface RollupLogger { warn: (obj: object, msg: string) => void }
@@ -127,6 +137,41 @@ export class RollupStore {
       await this.ensurePartitions(1, row.minute.getTime())
       await this.pool.query(sql, values)
     }
+  }
+
+  /** Everything recorded in the last `minutes`, summed over minutes and instances (the report's headline). */
+  async summary (minutes: number, now = this.now()): Promise<RollupSummary> {
+    const { rows } = await this.pool.query<{
+      requests: number; request_errors: number; request_buckets: number[]; queries: number; query_errors: number; query_time_ms: number
+      query_buckets: number[]; slow_queries: number; cache_hits: number; cache_misses: number; pool_usage_avg: number; pool_usage_max: number
+      minute: Date; instance: string; replica_lag_ms: number | null
+    }>(`SELECT minute, instance, requests, request_errors, request_buckets, queries, query_errors, query_time_ms, query_buckets,
+              slow_queries, cache_hits, cache_misses, pool_usage_avg, pool_usage_max, replica_lag_ms
+         FROM ${TABLE} WHERE minute >= $1 AND minute < $2`, [new Date(now - minutes * 60_000), new Date(now)])
+    const totals = zeroTotals()
+    const minuteSet = new Set<number>()
+    const instances = new Set<string>()
+    let usageSum = 0
+    let usageMax = 0
+    let lagMax: number | null = null
+    for (const r of rows) {
+      minuteSet.add(r.minute.getTime())
+      instances.add(r.instance)
+      totals.requests += r.requests
+      totals.requestErrors += r.request_errors
+      totals.queries += r.queries
+      totals.queryErrors += r.query_errors
+      totals.queryMs += r.query_time_ms
+      totals.slow += r.slow_queries
+      totals.cacheHits += r.cache_hits
+      totals.cacheMisses += r.cache_misses
+      if (r.query_buckets.length === BUCKET_COUNT) addBuckets(totals.queryBuckets, r.query_buckets)
+      if (r.request_buckets.length === BUCKET_COUNT) addBuckets(totals.requestBuckets, r.request_buckets)
+      usageSum += r.pool_usage_avg
+      usageMax = Math.max(usageMax, r.pool_usage_max)
+      if (r.replica_lag_ms !== null) lagMax = Math.max(lagMax ?? 0, r.replica_lag_ms)
+    }
+    return { totals, minutes: minuteSet.size, instances: [...instances].sort(), poolUsageAvg: rows.length === 0 ? 0 : usageSum / rows.length, poolUsageMax: usageMax, replicaLagMaxMs: lagMax }
   }
 
   /** The last `minutes` whole minutes, summed over instances, oldest first (minutes without rows are absent). */

@@ -132,6 +132,8 @@ export interface SlowQueryGroup {
   /** pg_stat_statements deltas over the same window, when the extension is installed. */
   statStatements?: { calls: number; totalMs: number; meanMs: number; rows: number } | null
   source: 'gateway' | 'pg_stat_statements'
+  /** Recorded executions that failed (a statement cancelled by its timeout is slow too); gateway groups only. */
+  errors?: number
 }
 
 export type AlertRuleName =
@@ -157,4 +159,12 @@ export interface AlertStatus {
   threshold: number
   since: string | null
   description: string
+  /** The current (or last) firing episode's id; 0 before the rule ever fired. */
+  episode?: number
+  comparison?: 'above' | 'below'
+  unit?: 'ratio' | 'ms' | 'boolean'
+  /** Which instance's observation was the worst, when the sampler said ("replica1 unreachable"). */
+  detail?: string | null
+  lastResolvedAt?: string | null
+  evaluatedAt?: string | null
 }

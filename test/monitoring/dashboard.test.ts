@@ -64,10 +64,14 @@ test('dashboard page, assets and stream over HTTP', async (t) => {
   assert.deepEqual(Object.keys(data).sort(), ['alerts', 'at', 'health', 'metrics', 'slowQueries'])
   assert.equal(data.health.status, 'ok')
   assert.equal(data.metrics.status, 'ok', 'app.monitoring feeds the stream')
+  assert.equal(data.slowQueries.status, 'ok', 'app.slowQueries feeds the stream')
+  assert.equal(data.alerts.status, 'ok', 'app.alerts feeds the stream')
+  assert.ok(Array.isArray(data.alerts.data.rules) && data.alerts.data.rules.length > 0)
 })
 
 test('dashboard in headless Chromium', async (t) => {
-  const app = await buildTestApp(t, { replicas: true })
+  // A low slow-query threshold, so statements of the test's own traffic can show up in the list.
+  const app = await buildTestApp(t, { replicas: true, env: { SLOW_QUERY_THRESHOLD: '10' } })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const gateway = origin(app)
   const { rows } = await app.db.query<{ id: string }>('SELECT id FROM users ORDER BY id LIMIT 500')
@@ -109,6 +113,9 @@ test('dashboard in headless Chromium', async (t) => {
     await page.locator('[data-testid=pool-primary]').waitFor()
     await page.locator('[data-testid=replica-replica0]').waitFor()
     assert.equal(await page.locator('[data-testid=tile-health]').getAttribute('data-value'), 'ok')
+    await page.locator('[data-testid=rule-pool_usage]').waitFor({ state: 'attached' })
+    assert.equal(await page.locator('[data-testid=alerts-unavailable]').count(), 0)
+    assert.equal(await page.locator('[data-testid=slow-queries-unavailable]').count(), 0)
 
     await load(gateway, ids, 200)
     const after = await waitFor(page, 'tile-requests-total', (v) => v >= before + 200)

@@ -119,3 +119,41 @@ test('metrics: MONITORING_ENABLED=false serves no /metrics and idle figures', as
   assert.equal(m.queries.total, 0)
   assert.equal(app.routeHistogram, undefined)
 })
+
+test('report: json, md and html carry the headline figures; a bad period is a 400', async (t) => {
+  const app = await buildTestApp(t, { env: { SLOW_QUERY_THRESHOLD: '50' } })
+  const ids = await someUserIds(app, 10)
+  for (const id of ids) await app.inject({ url: `/users/${id}` })
+  await app.db.query('SELECT pg_sleep(0.06)')
+  await new Promise((resolve) => setTimeout(resolve, 1_100))
+  const json = await app.inject({ url: '/admin/report?format=json&period=1h', headers: adminHeaders })
+  assert.equal(json.statusCode, 200, json.body)
+  const r = json.json()
+  assert.equal(r.period.minutes, 60)
+  assert.equal(r.source, 'rollups')
+  for (const k of ['avgQueryTimeMs', 'p95QueryTimeMs', 'poolUsageAvg', 'cacheHitRate', 'slowQueriesPerMinute', 'requestErrorRate']) {
+    assert.equal(typeof r.headline[k], 'number', k)
+  }
+  assert.ok(r.headline.queries >= 1 && r.headline.slowQueries >= 1, JSON.stringify(r.headline))
+  assert.ok(r.headline.requests >= 10)
+  assert.equal(r.sections.partitions.available, false)
+  assert.equal(r.sections.cache.available, true)
+
+  const md = await app.inject({ url: '/admin/report?format=md&period=1h', headers: adminHeaders })
+  assert.match(String(md.headers['content-type']), /^text\/markdown/)
+  for (const label of ['Average query time', 'Connection pool usage', 'Cache hit rate', 'Slow queries per minute', 'P95 query time', 'Request error rate']) {
+    assert.match(md.body, new RegExp(`\\| ${label}[^|]* \\| [^|]+ \\|`), label)
+  }
+  const html = await app.inject({ url: '/admin/report?format=html&period=1h', headers: adminHeaders })
+  assert.match(String(html.headers['content-type']), /^text\/html/)
+  assert.match(html.body, /<th scope="row">Average query time<\/th><td>[\d.]+ ms<\/td>/)
+  assert.match(html.body, /<th scope="row">Cache hit rate<\/th><td>[\d.]+ %/)
+
+  for (const bad of ['period=0m', 'period=91d', 'period=abc', 'format=pdf']) {
+    const res = await app.inject({ url: `/admin/report?${bad}`, headers: adminHeaders })
+    assert.equal(res.statusCode, 400, bad)
+    assert.equal(res.json().code, 'GW_ERR_VALIDATION', bad)
+  }
+  const lib = await app.db.generatePerformanceReport({ period: '15m' })
+  assert.equal(lib.period.minutes, 15)
+})

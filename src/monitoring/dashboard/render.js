@@ -115,20 +115,42 @@ function renderHealth (section) {
   })))
 }
 
+function alertValue (a, v) {
+  if (v === null || v === undefined) return '–'
+  if (a.unit === 'ratio') return fmt.pct(v)
+  if (a.unit === 'ms') return fmt.ms(v)
+  if (a.unit === 'boolean') return v >= 1 ? 'yes' : 'no'
+  return String(v)
+}
+
+/** The rules table stays open across snapshots once opened. */
+let rulesOpen = false
+
 function renderAlerts (section) {
   const box = document.getElementById('alerts')
   if (section.status !== 'ok') return box.replaceChildren(el('p', { class: 'muted', testid: 'alerts-unavailable' }, unavailableText(section)))
   const { enabled, rules, active } = section.data
-  if (!enabled) return box.replaceChildren(el('p', { class: 'muted' }, 'alerting is disabled'))
-  const pending = rules.filter((r) => r.state === 'pending').length
-  const summary = el('p', { class: 'muted' }, `${active.length} active · ${pending} pending · ${rules.length} rules`)
-  if (active.length === 0) return box.replaceChildren(el('p', { testid: 'alerts-none' }, 'No active alerts.'), summary)
-  box.replaceChildren(el('ul', { class: 'alerts' }, ...active.map((a) => {
-    const li = el('li', { testid: `alert-${a.rule}` }, el('strong', {}, a.rule), ` ${a.state} · value ${a.value ?? '–'} (threshold ${a.threshold})`,
-      a.since ? ` since ${fmt.time(a.since)}` : '', el('br'), el('span', { class: 'muted' }, a.description))
-    li.dataset.level = a.state === 'firing' ? 'bad' : 'warn'
-    return li
-  })), summary)
+  if (!enabled) return box.replaceChildren(el('p', { class: 'muted' }, 'alerting is off (MONITORING_ENABLED=false)'))
+  const list = active.length === 0
+    ? el('p', { testid: 'alerts-none' }, 'No active alerts.')
+    : el('ul', { class: 'alerts' }, ...active.map((a) => {
+      const li = el('li', { testid: `alert-${a.rule}` }, el('strong', {}, a.rule), ` ${a.state} · ${alertValue(a, a.value)}`,
+        ` (${a.comparison ?? 'threshold'} ${alertValue(a, a.threshold)})`, a.since ? ` since ${fmt.time(a.since)}` : '',
+        el('br'), el('span', { class: 'muted' }, a.description))
+      li.dataset.level = a.state === 'firing' ? 'bad' : 'warn'
+      return li
+    }))
+  const rows = rules.map((r) => {
+    const row = el('tr', { testid: `rule-${r.rule}` }, el('th', { scope: 'row' }, r.rule), el('td', {}, r.state),
+      el('td', { class: 'num' }, alertValue(r, r.value)), el('td', { class: 'num' }, `${r.comparison ?? ''} ${alertValue(r, r.threshold)}`))
+    row.dataset.level = r.state === 'firing' ? 'bad' : r.state === 'pending' ? 'warn' : ''
+    return row
+  })
+  const all = el('details', { class: 'rules', open: rulesOpen }, el('summary', {}, `All ${rules.length} rules`),
+    el('table', {}, el('thead', {}, el('tr', {}, ...['rule', 'state', 'value', 'fires when'].map((h) => el('th', { scope: 'col' }, h)))),
+      el('tbody', {}, ...rows)))
+  all.addEventListener('toggle', () => { rulesOpen = all.open })
+  box.replaceChildren(list, all)
 }
 
 /** Open plans survive the re-render of every snapshot. */

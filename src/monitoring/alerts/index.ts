@@ -1,0 +1,6 @@
+export { AlertManager, type AlertManagerOptions, type AlertsStatus, type AlertRuleStatus } from './alert-manager.js'
+export { alertSettingsFrom, type AlertSettings, type ChannelSettings } from './settings.js'
+export { alertRules, breached, type AlertRule, type RuleThresholds } from './rules.js'
+export { step, INITIAL, type RuleMemory, type Timing } from './state-machine.js'
+export { sign as signWebhookBody } from './channels/webhook.js'
+export type { AlertNotification, ChannelName, Transition } from './types.js'
