@@ -26,8 +26,13 @@ const performanceStream: FastifyPluginAsyncTypebox = async (app) => {
     onError: (section, err) => { app.log.warn({ err, section }, 'dashboard snapshot section failed') }
   })
   const open = new Set<() => void>()
-  // Open streams would hold server.close() until every dashboard went away.
-  app.addHook('preClose', async () => { for (const stop of [...open]) stop() })
+  let closing = false
+  // Open streams would hold server.close() until every dashboard went away; one a page reopens
+  // on a kept-alive socket after this point ends at once.
+  app.addHook('preClose', async () => {
+    closing = true
+    for (const stop of [...open]) stop()
+  })
 
   app.get('/admin/performance/stream', {
     schema: {
@@ -74,7 +79,8 @@ const performanceStream: FastifyPluginAsyncTypebox = async (app) => {
     reply.raw.on('close', stop)
     out.on('close', stop)
     out.write(sseRetry(RETRY_MS))
-    void tick()
+    if (closing) stop()
+    else void tick()
     return await reply
       .header('content-type', 'text/event-stream; charset=utf-8')
       .header('cache-control', 'no-store')

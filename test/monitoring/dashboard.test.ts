@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { chromium, type Page } from 'playwright-core'
-import { adminHeaders, buildTestApp, TEST_ADMIN_TOKEN } from '../helpers/app.js'
+import { adminHeaders, buildTestApp, cleanup, TEST_ADMIN_TOKEN } from '../helpers/app.js'
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--no-first-run', '--disable-sync']
@@ -69,6 +69,18 @@ test('dashboard page, assets and stream over HTTP', async (t) => {
   assert.ok(Array.isArray(data.alerts.data.rules) && data.alerts.data.rules.length > 0)
 })
 
+test('an open dashboard stream does not hold up a graceful close', { timeout: 15_000 }, async () => {
+  const app = await buildTestApp(undefined)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const res = await fetch(`${origin(app)}/admin/performance/stream`, { headers: adminHeaders })
+  const reader = res.body!.getReader()
+  await reader.read()
+  const closed = app.close()
+  // The gateway ends the stream itself (preClose); the client sees the end of the body.
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) { /* drain */ }
+  await closed
+})
+
 test('dashboard in headless Chromium', async (t) => {
   // A low slow-query threshold, so statements of the test's own traffic can show up in the list.
   const app = await buildTestApp(t, { replicas: true, env: { SLOW_QUERY_THRESHOLD: '10' } })
@@ -79,7 +91,8 @@ test('dashboard in headless Chromium', async (t) => {
   assert.ok(ids.length > 50, 'the test cluster is seeded')
 
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
-  t.after(async () => { await browser.close() })
+  // Before the app closes (cleanups run first), so no page is still reconnecting to it.
+  cleanup(app, async () => { await browser.close() })
   const context = await browser.newContext({ viewport: { width: 1360, height: 1500 } })
   // Offline except for the gateway: anything else is aborted and recorded.
   const blocked: string[] = []
