@@ -16,6 +16,7 @@ import { createSnapshotter } from '../../src/monitoring/dashboard-snapshot.js'
 import { sseComment, sseEvent, sseRetry } from '../../src/monitoring/sse.js'
 import { dashboardSources } from './dashboard-sources.js'
 
+const DEFAULT_INTERVAL_MS = 2000
 const HEARTBEAT_MS = 15_000
 const RETRY_MS = 3_000
 /** A client this far behind skips snapshots instead of growing the buffer. */
@@ -40,7 +41,7 @@ const performanceStream: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Live dashboard feed (server-sent events): `event: snapshot` with { at, metrics, slowQueries, alerts, health }',
       security: [{ bearerAuth: [] }],
       querystring: Type.Object({
-        interval: Type.Integer({ minimum: 500, maximum: 60_000, default: 2000, description: 'milliseconds between snapshots' })
+        interval: Type.Optional(Type.Integer({ minimum: 500, maximum: 60_000, default: DEFAULT_INTERVAL_MS, description: 'milliseconds between snapshots (500 to 60000)' }))
       }, { additionalProperties: false }),
       response: {
         200: { description: 'an endless text/event-stream', content: { 'text/event-stream': { schema: Type.String() } } },
@@ -49,7 +50,7 @@ const performanceStream: FastifyPluginAsyncTypebox = async (app) => {
       }
     }
   }, async (request, reply) => {
-    const interval = request.query.interval
+    const interval = request.query.interval ?? DEFAULT_INTERVAL_MS
     const out = new PassThrough()
     let timer: NodeJS.Timeout | undefined
     let seq = 0
