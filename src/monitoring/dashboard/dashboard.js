@@ -19,7 +19,18 @@ const BACKOFF_MIN_MS = 1_000
 const BACKOFF_MAX_MS = 30_000
 
 const $ = (id) => document.getElementById(id)
-const status = (text, level = '') => { $('stream-status').textContent = text; $('stream-status').dataset.level = level }
+// The status is a live region, so it changes only with the connection's state; the time of the
+// last snapshot sits beside it, or a screen reader would announce every update.
+const status = (text, level = '') => {
+  const node = $('stream-status')
+  if (node.textContent !== text) node.textContent = text
+  node.dataset.level = level
+  if (level !== 'good') updated(null)
+}
+const updated = (at) => {
+  $('updated').textContent = at === null ? '' : `updated ${fmt.time(at)}`
+  $('updated').dataset.at = at ?? ''
+}
 const sleep = (ms, signal) => new Promise((resolve) => {
   const t = setTimeout(resolve, ms)
   signal.addEventListener('abort', () => { clearTimeout(t); resolve() }, { once: true })
@@ -104,7 +115,7 @@ async function runStream (s, first) {
           const snapshot = JSON.parse(ev.data)
           renderSnapshot(snapshot)
           pushLive(s, snapshot)
-          status(`Live · updated ${fmt.time(snapshot.at)}`, 'good')
+          updated(snapshot.at)
         }
       })
     } catch {
