@@ -79,6 +79,9 @@ async function signIn (token, { remembered }) {
   }
   if (!response.ok) return showLogin(`The gateway answered ${response.status}`)
   sessionStorage.setItem(TOKEN_KEY, token)
+  // A second sign-in (a double submit) replaces the first session rather than running beside it.
+  session?.controller.abort()
+  clearInterval(session?.historyTimer)
   $('token').value = ''
   $('login').hidden = true
   $('login-error').hidden = true
@@ -165,8 +168,10 @@ function pushLive (s, snapshot) {
 async function loadHistory (s) {
   const note = $('history-note')
   let response
+  let points
   try {
     response = await fetch(HISTORY_URL, { headers: authHeaders(s.token), cache: 'no-store', signal: s.controller.signal })
+    if (response.ok) points = (await response.json()).points
   } catch {
     if (!s.controller.signal.aborted) note.textContent = '(history could not be loaded; retrying in a minute)'
     return
@@ -181,7 +186,6 @@ async function loadHistory (s) {
     note.textContent = `(history: the gateway answered ${response.status})`
     return
   }
-  const { points } = await response.json()
   const c = s.charts
   const col = (f) => points.map(f)
   const t = col((p) => Date.parse(p.minute) / 1000)
