@@ -20,6 +20,8 @@ function options (spec, width) {
     width,
     height: spec.height ?? 160,
     legend: { show: spec.legend ?? true },
+    // Room on the right for the newest tick's label, which sits at the very edge.
+    padding: [8, 28, 0, 0],
     cursor: { drag: { x: false, y: false } },
     // The axis ends at the newest point and covers at least minSpan, at most span seconds: one or
     // two points still sit on a readable axis, and a young live chart is not a sliver at the edge.

@@ -134,15 +134,16 @@ function renderAlerts (section) {
   const list = active.length === 0
     ? el('p', { testid: 'alerts-none' }, 'No active alerts.')
     : el('ul', { class: 'alerts' }, ...active.map((a) => {
-      const li = el('li', { testid: `alert-${a.rule}` }, el('strong', {}, a.rule), ` ${a.state} · ${alertValue(a, a.value)}`,
-        ` (${a.comparison ?? 'threshold'} ${alertValue(a, a.threshold)})`, a.since ? ` since ${fmt.time(a.since)}` : '',
+      // A yes/no rule has nothing to compare: its state says it all.
+      const reading = a.unit === 'boolean' ? '' : ` · ${alertValue(a, a.value)} (${a.comparison ?? 'threshold'} ${alertValue(a, a.threshold)})`
+      const li = el('li', { testid: `alert-${a.rule}` }, el('strong', {}, a.rule), ` ${a.state}${reading}`, a.since ? ` since ${fmt.time(a.since)}` : '',
         el('br'), el('span', { class: 'muted' }, a.description))
       li.dataset.level = a.state === 'firing' ? 'bad' : 'warn'
       return li
     }))
   const rows = rules.map((r) => {
     const row = el('tr', { testid: `rule-${r.rule}` }, el('th', { scope: 'row' }, r.rule), el('td', {}, r.state),
-      el('td', { class: 'num' }, alertValue(r, r.value)), el('td', { class: 'num' }, `${r.comparison ?? ''} ${alertValue(r, r.threshold)}`))
+      el('td', { class: 'num' }, alertValue(r, r.value)), el('td', { class: 'num' }, r.unit === 'boolean' ? 'yes' : `${r.comparison ?? ''} ${alertValue(r, r.threshold)}`))
     row.dataset.level = r.state === 'firing' ? 'bad' : r.state === 'pending' ? 'warn' : ''
     return row
   })
