@@ -15,7 +15,6 @@ function options (spec, width) {
   const text = cssVar('--muted')
   const grid = cssVar('--grid')
   const axis = (values, space) => ({ stroke: text, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, values, ...(space ? { space } : {}) })
-  const withSeconds = spec.span <= 600
   return {
     width,
     height: spec.height ?? 160,
@@ -39,7 +38,14 @@ function options (spec, width) {
       y: spec.range ? { range: spec.range } : { auto: true }
     },
     // Clock times only (24 h): uPlot's default adds a date row that collides on narrow charts.
-    axes: [axis((_u, ticks) => ticks.map((t) => clock(t, withSeconds)), withSeconds ? 72 : 50), axis(spec.format ? (_u, ticks) => ticks.map(spec.format) : undefined)],
+    // Seconds only when the ticks are less than a minute apart (the labels stay short).
+    // uPlot's steps jump from 1 to 5 minutes, which leaves a few minutes on a narrow chart with one
+    // tick: add 2 minutes. Short HH:MM labels fit closer together than HH:MM:SS.
+    axes: [{
+      ...axis((_u, ticks, _axis, _space, incr) => ticks.map((t) => clock(t, incr < 60)),
+        (_u, _axis, min, max) => (max - min > 150 ? 40 : 60)),
+      incrs: [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 86400]
+    }, axis(spec.format ? (_u, ticks) => ticks.map(spec.format) : undefined)],
     series: [{}, ...spec.series.map((s) => ({
       label: s.label,
       stroke: cssVar(s.color),
