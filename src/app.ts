@@ -31,6 +31,8 @@ import metricsAdminRoutes from '../routes/admin/metrics.js'
 import reportAdminRoutes from '../routes/admin/report.js'
 import slowQueriesAdminRoutes from '../routes/admin/slow-queries.js'
 import alertsAdminRoutes from '../routes/admin/alerts.js'
+import performancePageRoutes from '../routes/admin/performance-page.js'
+import performanceStreamRoutes from '../routes/admin/performance-stream.js'
 
 export interface AppOptions { config: GatewayConfig }
 
@@ -59,6 +61,9 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
   await fastify.register(applicationsRoutes)
   await fastify.register(eventsRoutes)
   await fastify.register(graphqlPlugin)
+  // The dashboard's page and assets hold no data; they stay outside the admin scope so a browser
+  // can load the login form. Its stream is inside.
+  await fastify.register(performancePageRoutes)
   await fastify.register(async (admin) => {
     admin.addHook('onRequest', admin.verifyBearer(opts.config.ADMIN_TOKEN))
     await admin.register(healthRoutes)
@@ -67,6 +72,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
     await admin.register(reportAdminRoutes)
     await admin.register(slowQueriesAdminRoutes)
     await admin.register(alertsAdminRoutes)
+    await admin.register(performanceStreamRoutes)
   })
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { errorResponses } from '../schemas.js'
-import { withTimeout } from '../../src/util/with-timeout.js'
+import { collectHealth } from './collect-health.js'
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
@@ -56,33 +56,9 @@ const health: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Health, 401: errorResponses[400], 503: Health }
     }
   }, async (_req, reply) => {
-    const manager = app.db.replicaManager
-    const db = await app.db.getDatabaseHealth()
-    const nodes: Array<typeof db.nodes[number] | { name: string; role: 'cache'; up: boolean; latencyMs: number | null; error?: string }> = [...db.nodes]
-    const primary = manager.primaryStatus()
-    const replicas = manager.checkReplicationLag()
-    let status = db.status
-    const viaPool = db.nodes.find((n) => n.role === 'primary')
-    if (primary.state === 'down' || primary.state === 'read-only') status = 'down'
-    // The health loop's own connection says the primary answers; a pool probe that only timed out
-    // waiting met a saturated pool: overload (requests get 503 + Retry-After), not an outage.
-    else if (status === 'down' && primary.state === 'up' && /^timed out/i.test(viaPool?.error ?? '')) status = 'degraded'
-    else if (status === 'ok' && replicas.some((r) => r.state !== 'in-rotation')) status = 'degraded'
-    if (app.hasDecorator('redis')) {
-      const started = performance.now()
-      try {
-        await withTimeout(app.redis.ping(), 1000, () => new Error('no answer within 1000 ms'))
-        nodes.push({ name: 'redis', role: 'cache', up: true, latencyMs: round(performance.now() - started) })
-      } catch (err) {
-        nodes.push({ name: 'redis', role: 'cache', up: false, latencyMs: null, error: (err as Error).message })
-        // The cache is optional: losing it degrades, it does not take the gateway down.
-        if (status === 'ok') status = 'degraded'
-      }
-    }
-    return reply.code(status === 'down' ? 503 : 200).send({ status, nodes, primary, replicas })
+    const health = await collectHealth(app)
+    return reply.code(health.status === 'down' ? 503 : 200).send(health)
   })
 }
-
-const round = (ms: number) => Math.round(ms * 100) / 100
 
 export default health

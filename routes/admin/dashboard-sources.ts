@@ -1,0 +1,40 @@
+/**
+ * Where the dashboard's figures come from. Monitoring, slow queries and alerts are separate
+ * features (`app.monitoring`, `app.slowQueries`, `app.alerts`); each is read only when its
+ * decorator exists, through the small interface the dashboard needs, so the page shows
+ * "not available" for a feature this gateway does not run instead of failing.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { PerformanceMetrics, SlowQueryGroup } from '../../src/monitoring/types.js'
+import type { AlertView, AlertsView, SnapshotSources } from '../../src/monitoring/dashboard-snapshot.js'
+import { collectHealth } from './collect-health.js'
+
+interface MonitoringSource { getPerformanceMetrics: () => PerformanceMetrics }
+interface SlowQueriesSource { getSlowQueries: (opts: { limit: number; windowMinutes: number }) => Promise<SlowQueryGroup[]> }
+interface AlertsSource { status: () => Promise<{ enabled: boolean; rules: AlertView[]; active: AlertView[] }> }
+
+export interface DashboardSourceOptions {
+  slowQueryLimit: number
+  slowQueryWindowMinutes: number
+}
+
+/** The decorator, or undefined when it is missing or null (a feature switched off decorates null). */
+function optional<T> (app: FastifyInstance, name: string): T | undefined {
+  return app.hasDecorator(name) ? (app as unknown as Record<string, T | null>)[name] ?? undefined : undefined
+}
+
+export function dashboardSources (app: FastifyInstance, opts: DashboardSourceOptions): SnapshotSources {
+  const monitoring = optional<MonitoringSource>(app, 'monitoring')
+  const slowQueries = optional<SlowQueriesSource>(app, 'slowQueries')
+  const alerts = optional<AlertsSource>(app, 'alerts')
+  return {
+    metrics: monitoring && (() => monitoring.getPerformanceMetrics()),
+    slowQueries: slowQueries && (async () => await slowQueries.getSlowQueries({ limit: opts.slowQueryLimit, windowMinutes: opts.slowQueryWindowMinutes })),
+    // History and deliveries stay on GET /admin/alerts: the stream repeats only what changes the page.
+    alerts: alerts && (async (): Promise<AlertsView> => {
+      const { enabled, rules, active } = await alerts.status()
+      return { enabled, rules, active }
+    }),
+    health: async () => await collectHealth(app)
+  }
+}
