@@ -9,3 +9,7 @@ export { errors, gatewayError, isGatewayError, type ErrorCode, type GatewayError
 export { createQueryCache, QueryCache, type QueryCacheOptions, type WarmQuery, type WarmResult, type CacheStats } from './cache/index.js'
 export { ReplicaManager, REPLICA_HEALTH_DEFAULTS, type ReplicaHealthOptions, type ReplicaStatus, type PrimaryStatus, type NodeStateChange } from './replicas/index.js'
 export { TokenCodec, assertNotFromFuture } from './consistency/index.js'
+export { Monitor, type MonitorOptions, type RequestTotals } from './monitoring/monitor.js'
+export { renderMarkdown, renderHtml, parsePeriod, type PerformanceReport, type ReportSection } from './monitoring/report.js'
+export { createSlowQueryLog, SlowQueryLog } from './monitoring/slow-queries/index.js'
+export type * from './monitoring/types.js'

@@ -5,9 +5,9 @@
  * so it never queues behind traffic). The partition-maintenance issue takes these two over.
  */
 import type pg from 'pg'
-import { addBuckets, BUCKET_COUNT, emptyBuckets, quantileMs } from './buckets.js'
+import { addBuckets, BUCKET_COUNT } from './buckets.js'
 import type { HistoryPoint } from './types.js'
-import { zeroTotals, type Totals } from './windows.js'
+import { windowFrom, zeroTotals, type Totals } from './windows.js'
 
 const TABLE = 'gateway_metrics_minute'
 /** Arbitrary constant advisory-lock key shared by every instance (partition DDL on this table). */
@@ -139,89 +139,78 @@ export class RollupStore {
     }
   }
 
+  private async rows (minutes: number, now: number): Promise<StoredRow[]> {
+    const { rows } = await this.pool.query<StoredRow>(
+      `SELECT minute, instance, requests, request_errors, request_buckets, queries, query_errors, query_time_ms, query_buckets,
+              slow_queries, cache_hits, cache_misses, pool_usage_avg, pool_usage_max, replica_lag_ms
+         FROM ${TABLE} WHERE minute >= $1 AND minute < $2 ORDER BY minute`, [new Date(now - minutes * 60_000), new Date(now)])
+    return rows
+  }
+
   /** Everything recorded in the last `minutes`, summed over minutes and instances (the report's headline). */
   async summary (minutes: number, now = this.now()): Promise<RollupSummary> {
-    const { rows } = await this.pool.query<{
-      requests: number; request_errors: number; request_buckets: number[]; queries: number; query_errors: number; query_time_ms: number
-      query_buckets: number[]; slow_queries: number; cache_hits: number; cache_misses: number; pool_usage_avg: number; pool_usage_max: number
-      minute: Date; instance: string; replica_lag_ms: number | null
-    }>(`SELECT minute, instance, requests, request_errors, request_buckets, queries, query_errors, query_time_ms, query_buckets,
-              slow_queries, cache_hits, cache_misses, pool_usage_avg, pool_usage_max, replica_lag_ms
-         FROM ${TABLE} WHERE minute >= $1 AND minute < $2`, [new Date(now - minutes * 60_000), new Date(now)])
-    const totals = zeroTotals()
-    const minuteSet = new Set<number>()
-    const instances = new Set<string>()
-    let usageSum = 0
-    let usageMax = 0
-    let lagMax: number | null = null
-    for (const r of rows) {
-      minuteSet.add(r.minute.getTime())
-      instances.add(r.instance)
-      totals.requests += r.requests
-      totals.requestErrors += r.request_errors
-      totals.queries += r.queries
-      totals.queryErrors += r.query_errors
-      totals.queryMs += r.query_time_ms
-      totals.slow += r.slow_queries
-      totals.cacheHits += r.cache_hits
-      totals.cacheMisses += r.cache_misses
-      if (r.query_buckets.length === BUCKET_COUNT) addBuckets(totals.queryBuckets, r.query_buckets)
-      if (r.request_buckets.length === BUCKET_COUNT) addBuckets(totals.requestBuckets, r.request_buckets)
-      usageSum += r.pool_usage_avg
-      usageMax = Math.max(usageMax, r.pool_usage_max)
-      if (r.replica_lag_ms !== null) lagMax = Math.max(lagMax ?? 0, r.replica_lag_ms)
+    const rows = await this.rows(minutes, now)
+    const acc = new Accumulator()
+    for (const r of rows) acc.add(r)
+    return {
+      totals: acc.totals,
+      minutes: new Set(rows.map((r) => r.minute.getTime())).size,
+      instances: [...new Set(rows.map((r) => r.instance))].sort(),
+      poolUsageAvg: rows.length === 0 ? 0 : rows.reduce((a, r) => a + r.pool_usage_avg, 0) / rows.length,
+      poolUsageMax: acc.poolUsageMax,
+      replicaLagMaxMs: acc.lagMax
     }
-    return { totals, minutes: minuteSet.size, instances: [...instances].sort(), poolUsageAvg: rows.length === 0 ? 0 : usageSum / rows.length, poolUsageMax: usageMax, replicaLagMaxMs: lagMax }
   }
 
   /** The last `minutes` whole minutes, summed over instances, oldest first (minutes without rows are absent). */
   async history (minutes: number, now = this.now()): Promise<HistoryPoint[]> {
-    const { rows } = await this.pool.query<{
-      minute: Date; requests: number; request_errors: number; request_buckets: number[]; queries: number; query_errors: number
-      query_time_ms: number; query_buckets: number[]; slow_queries: number; cache_hits: number; cache_misses: number
-      pool_usage_max: number; replica_lag_ms: number | null
-    }>(`SELECT minute, requests, request_errors, request_buckets, queries, query_errors, query_time_ms, query_buckets,
-              slow_queries, cache_hits, cache_misses, pool_usage_max, replica_lag_ms
-         FROM ${TABLE} WHERE minute >= $1 AND minute < $2 ORDER BY minute`,
-    [new Date(now - minutes * 60_000), new Date(now)])
-    const byMinute = new Map<number, { n: number; rb: number[]; qb: number[]; sum: Omit<HistoryPoint, 'minute' | 'p50' | 'p95' | 'p99' | 'avgTime' | 'qps' | 'hitRate'> & { queryMs: number } }>()
-    for (const r of rows) {
+    const byMinute = new Map<number, Accumulator>()
+    for (const r of await this.rows(minutes, now)) {
       const key = r.minute.getTime()
-      let m = byMinute.get(key)
-      if (m === undefined) {
-        m = { n: 0, rb: emptyBuckets(), qb: emptyBuckets(), sum: { instances: 0, requests: 0, requestErrors: 0, queries: 0, queryErrors: 0, queryMs: 0, cacheHits: 0, cacheMisses: 0, poolUsage: 0, slowQueries: 0, replicaLagMs: null } }
-        byMinute.set(key, m)
-      }
-      const s = m.sum
-      s.instances++
-      s.requests += r.requests
-      s.requestErrors += r.request_errors
-      s.queries += r.queries
-      s.queryErrors += r.query_errors
-      s.queryMs += r.query_time_ms
-      s.cacheHits += r.cache_hits
-      s.cacheMisses += r.cache_misses
-      s.slowQueries += r.slow_queries
-      s.poolUsage = Math.max(s.poolUsage, r.pool_usage_max)
-      if (r.replica_lag_ms !== null) s.replicaLagMs = Math.max(s.replicaLagMs ?? 0, r.replica_lag_ms)
-      if (r.query_buckets.length === BUCKET_COUNT) addBuckets(m.qb, r.query_buckets)
-      if (r.request_buckets.length === BUCKET_COUNT) addBuckets(m.rb, r.request_buckets)
+      let acc = byMinute.get(key)
+      if (acc === undefined) byMinute.set(key, acc = new Accumulator())
+      acc.add(r)
     }
-    const r3 = (n: number): number => Math.round(n * 1000) / 1000
-    return [...byMinute.entries()].map(([t, m]) => {
-      const { queryMs, ...s } = m.sum
-      const lookups = s.cacheHits + s.cacheMisses
+    return [...byMinute.entries()].map(([t, acc]) => {
+      const w = windowFrom(60, 60, acc.totals, [])
+      const d = acc.totals
       return {
-        minute: new Date(t).toISOString(),
-        ...s,
-        poolUsage: r3(s.poolUsage),
-        avgTime: s.queries === 0 ? 0 : r3(queryMs / s.queries),
-        p50: r3(quantileMs(m.qb, 0.5)),
-        p95: r3(quantileMs(m.qb, 0.95)),
-        p99: r3(quantileMs(m.qb, 0.99)),
-        qps: r3(s.queries / 60),
-        hitRate: lookups === 0 ? 0 : r3(s.cacheHits / lookups)
+        minute: new Date(t).toISOString(), instances: acc.rows, requests: d.requests, requestErrors: d.requestErrors,
+        queries: d.queries, queryErrors: d.queryErrors, avgTime: w.queries.avgTime, p50: w.queries.p50, p95: w.queries.p95,
+        p99: w.queries.p99, qps: w.queries.qps, cacheHits: d.cacheHits, cacheMisses: d.cacheMisses, hitRate: w.cache.hitRate,
+        poolUsage: Math.round(acc.poolUsageMax * 1000) / 1000, slowQueries: d.slow, replicaLagMs: acc.lagMax
       }
     })
+  }
+}
+
+interface StoredRow {
+  minute: Date; instance: string; requests: number; request_errors: number; request_buckets: number[]; queries: number
+  query_errors: number; query_time_ms: number; query_buckets: number[]; slow_queries: number; cache_hits: number
+  cache_misses: number; pool_usage_avg: number; pool_usage_max: number; replica_lag_ms: number | null
+}
+
+/** Sums stored rows (counts and buckets add; usage and lag take the highest). */
+class Accumulator {
+  readonly totals = zeroTotals()
+  rows = 0
+  poolUsageMax = 0
+  lagMax: number | null = null
+
+  add (r: StoredRow): void {
+    const t = this.totals
+    this.rows++
+    t.requests += r.requests
+    t.requestErrors += r.request_errors
+    t.queries += r.queries
+    t.queryErrors += r.query_errors
+    t.queryMs += r.query_time_ms
+    t.slow += r.slow_queries
+    t.cacheHits += r.cache_hits
+    t.cacheMisses += r.cache_misses
+    if (r.query_buckets.length === BUCKET_COUNT) addBuckets(t.queryBuckets, r.query_buckets)
+    if (r.request_buckets.length === BUCKET_COUNT) addBuckets(t.requestBuckets, r.request_buckets)
+    this.poolUsageMax = Math.max(this.poolUsageMax, r.pool_usage_max)
+    if (r.replica_lag_ms !== null) this.lagMax = Math.max(this.lagMax ?? 0, r.replica_lag_ms)
   }
 }

@@ -22,8 +22,16 @@ test('defaults apply when only DATABASE_URL is set', () => {
     pool: { min: 2, max: 20, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 },
     readStrategy: 'round-robin',
     statementTimeoutMillis: 30_000,
-    applicationName: 'stellarrec-gateway'
+    applicationName: 'stellarrec-gateway',
+    monitoring: { enabled: true, slowQueryThresholdMs: 500 }
   })
+})
+
+test('monitoring settings are read from MONITORING_ENABLED and SLOW_QUERY_THRESHOLD; bad ones are named', () => {
+  const c = createDatabaseConfig({}, { DATABASE_URL: URL_A, MONITORING_ENABLED: 'false', SLOW_QUERY_THRESHOLD: '250' })
+  assert.deepEqual(c.monitoring, { enabled: false, slowQueryThresholdMs: 250 })
+  assert.throws(() => createDatabaseConfig({}, { DATABASE_URL: URL_A, MONITORING_ENABLED: 'yes' }), /MONITORING_ENABLED must be true or false/)
+  assert.throws(() => createDatabaseConfig({}, { DATABASE_URL: URL_A, SLOW_QUERY_THRESHOLD: '-1' }), /SLOW_QUERY_THRESHOLD must be an integer/)
 })
 
 test('environment variables are read; explicit input wins over them', () => {
