@@ -12,6 +12,7 @@ import type { QueryEvent } from '../client/types.js'
 import type { PoolEntry } from '../pools/pool-registry.js'
 import type { NodeStateChange, PrimaryStatus, ReplicaStatus } from '../replicas/types.js'
 import { bucketIndex } from './buckets.js'
+import type { HistogramChild } from './fast-histogram.js'
 import { timeAcquire } from './pool-acquire.js'
 import { samplePool, sampleReplica } from './pool-samples.js'
 import { createGatewayMetrics, type CacheTotals, type GatewayMetrics } from './prometheus.js'
@@ -61,6 +62,7 @@ export interface MonitorOptions {
 const WINDOWS = [60, 300, 900] as const
 const MINUTE = 60_000
 const MAX_UNSENT_ROLLUPS = 120
+const MAX_CHILD_TEXTS = 2_000
 
 export class Monitor {
   readonly enabled: boolean
@@ -90,7 +92,7 @@ export class Monitor {
     ['partitions', () => ({ title: 'Partitions', available: false, note: 'partition maintenance is not built yet (the partition-maintenance issue)' })],
     ['indexAdvice', () => ({ title: 'Index advice', available: false, note: 'the query optimizer is not built yet (the optimizer issue)' })]
   ])
-  private readonly children = new Map<string, { observe: (v: number) => void }>()
+  private readonly children = new Map<string, Map<string, HistogramChild>>()
 
   constructor (private readonly client: MonitoredClient, opts: MonitorOptions = {}) {
     this.enabled = opts.enabled ?? true
@@ -137,8 +139,8 @@ export class Monitor {
     this.client.replicaManager.on('stateChange', this.onStateChange)
     this.restorers.push(() => this.client.off('query', this.onQuery), () => this.client.replicaManager.off('stateChange', this.onStateChange))
     for (const entry of this.client.pools.all()) {
-      const child = this.metrics.acquireDuration.labels({ pool: entry.name })
-      this.restorers.push(timeAcquire(entry.pool, (s) => child.observe(s)))
+      const child = this.metrics.acquireDuration.child(entry.name)
+      this.restorers.push(timeAcquire(entry.pool, (ms) => child.observeMs(ms)))
     }
     const t = this.now()
     this.minute = Math.floor(t / MINUTE)
@@ -167,14 +169,7 @@ export class Monitor {
   // --- hot path ---------------------------------------------------------------------------------
   private readonly onQuery = (e: QueryEvent): void => {
     const t = this.totals
-    const model = e.model ?? 'raw'
-    const key = `${e.node}\u0000${model}\u0000${e.sql.length > 0 ? statementVerb(e.sql) : 'other'}`
-    let child = this.children.get(key)
-    if (child === undefined) {
-      child = this.metrics.queryDuration.labels({ pool: e.node, model, operation: statementVerb(e.sql) })
-      this.children.set(key, child)
-    }
-    child.observe(e.durationMs / 1000)
+    this.childOf(e).observeMs(e.durationMs)
     t.queries++
     t.queryMs += e.durationMs
     t.queryBuckets[bucketIndex(e.durationMs)]!++
@@ -184,8 +179,23 @@ export class Monitor {
     }
     if (e.durationMs >= this.slowQueryThresholdMs) {
       t.slow++
-      this.metrics.slowQueries.inc({ pool: e.node, model })
+      this.metrics.slowQueries.inc({ pool: e.node, model: e.model ?? 'raw' })
     }
+  }
+
+  /**
+   * The histogram child of a statement, found by node and SQL text (which fixes model and verb):
+   * two Map lookups on strings the executor reuses, bounded for raw SQL of many shapes.
+   */
+  private childOf (e: QueryEvent): HistogramChild {
+    let byText = this.children.get(e.node)
+    if (byText === undefined) this.children.set(e.node, byText = new Map())
+    let child = byText.get(e.sql)
+    if (child === undefined) {
+      child = this.metrics.queryDuration.child(e.node, e.model ?? 'raw', statementVerb(e.sql))
+      if (byText.size < MAX_CHILD_TEXTS) byText.set(e.sql, child)
+    }
+    return child
   }
 
   private readonly onStateChange = (c: NodeStateChange): void => {

@@ -8,19 +8,19 @@ import type pg from 'pg'
 
 type ConnectCallback = (err: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void
 
-export function timeAcquire (pool: pg.Pool, observe: (seconds: number) => void): () => void {
+export function timeAcquire (pool: pg.Pool, observeMs: (ms: number) => void): () => void {
   const hadOwn = Object.prototype.hasOwnProperty.call(pool, 'connect')
   const original = pool.connect as (this: pg.Pool, cb?: ConnectCallback) => Promise<pg.PoolClient> | undefined
   const wrapped = function (this: pg.Pool, cb?: ConnectCallback): Promise<pg.PoolClient> | undefined {
     const start = performance.now()
     if (typeof cb === 'function') {
       return original.call(this, (err, client, done) => {
-        if (err === undefined || err === null) observe((performance.now() - start) / 1000)
+        if (err === undefined || err === null) observeMs(performance.now() - start)
         cb(err, client, done)
       })
     }
     return (original.call(this) as Promise<pg.PoolClient>).then((client) => {
-      observe((performance.now() - start) / 1000)
+      observeMs(performance.now() - start)
       return client
     })
   }

@@ -6,8 +6,8 @@
  * Gauges and derived counters are read at scrape time (`collect`), so they cost nothing per request.
  * @see https://prometheus.io/docs/practices/naming/
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
-import { LATENCY_BUCKETS_SECONDS } from './buckets.js'
+import { Counter, Gauge, Registry } from 'prom-client'
+import { FastHistogram } from './fast-histogram.js'
 import type { AlertStatus, PoolSample, ReplicaSample } from './types.js'
 
 export interface TierTotals { hits: number; misses: number; stale: number }
@@ -48,10 +48,10 @@ class DeltaFeeder {
 
 export interface GatewayMetrics {
   registry: Registry
-  queryDuration: Histogram<'pool' | 'model' | 'operation'>
+  queryDuration: FastHistogram
   queryErrors: Counter<'pool' | 'code'>
   slowQueries: Counter<'pool' | 'model'>
-  acquireDuration: Histogram<'pool'>
+  acquireDuration: FastHistogram
   rotationChanges: Counter<'replica' | 'to'>
 }
 
@@ -60,16 +60,10 @@ export function createGatewayMetrics (sources: MetricSources): GatewayMetrics {
   const registers = [registry]
   const feeder = new DeltaFeeder()
 
-  const queryDuration = new Histogram({
-    name: 'gateway_db_query_duration_seconds', help: 'Statement duration by pool, model and statement verb', registers,
-    labelNames: ['pool', 'model', 'operation'] as const, buckets: [...LATENCY_BUCKETS_SECONDS]
-  })
+  const queryDuration = new FastHistogram('gateway_db_query_duration_seconds', 'Statement duration by pool, model and statement verb', ['pool', 'model', 'operation'], registry)
   const queryErrors = new Counter({ name: 'gateway_db_query_errors_total', help: 'Failed statements by pool and gateway error code', registers, labelNames: ['pool', 'code'] as const })
   const slowQueries = new Counter({ name: 'gateway_db_slow_queries_total', help: 'Statements slower than SLOW_QUERY_THRESHOLD', registers, labelNames: ['pool', 'model'] as const })
-  const acquireDuration = new Histogram({
-    name: 'gateway_db_pool_acquire_duration_seconds', help: 'Time to get a connection from the pool', registers,
-    labelNames: ['pool'] as const, buckets: [...LATENCY_BUCKETS_SECONDS]
-  })
+  const acquireDuration = new FastHistogram('gateway_db_pool_acquire_duration_seconds', 'Time to get a connection from the pool', ['pool'], registry)
   const rotationChanges = new Counter({ name: 'gateway_replica_rotation_changes_total', help: 'Replica rotation changes by the state entered', registers, labelNames: ['replica', 'to'] as const })
 
   new Gauge({
