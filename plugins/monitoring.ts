@@ -38,7 +38,7 @@ async function monitoringPlugin (app: FastifyInstance) {
   if (monitor.enabled) {
     monitor.setCacheSource(() => cacheTotals(app))
     const hist = app.routeHistogram
-    if (hist !== undefined) monitor.setRequestSource(async () => await requestTotalsOf(hist))
+    if (hist !== undefined) monitor.setRequestSource(async () => requestTotalsOf(hist))
     await monitor.persistTo(app.db.pools.primary, { retentionDays: app.config.METRICS_RETENTION_DAYS })
   }
   monitor.setReportSection('cache', () => ({

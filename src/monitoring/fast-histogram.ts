@@ -59,6 +59,11 @@ export class FastHistogram {
     return { name: this.name, help: this.help, type: 'histogram', values, aggregator: 'sum' }
   }
 
+  /** Every child (for totals across label sets). */
+  all (): IterableIterator<HistogramChild> {
+    return this.children.values()
+  }
+
   // prom-client's Registry calls these on clear/reset.
   reset (): void { this.children.clear() }
 }
