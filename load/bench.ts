@@ -7,7 +7,7 @@
  *
  *   npm run bench -- [--duration 10] [--rounds 3] [--connections 32] [--warmup 1] [--pool 20]
  *                    [--scenarios user-by-id,hot-set] [--targets gateway,fastify-pg] [--json out.json]
- *   npm run test:performance -- --category=cache|queries|connections|writes|graphql|mixed[,…]
+ *   npm run test:performance -- --category=cache|queries|connections|writes|graphql|mixed|monitoring[,…]
  *   tsx load/run-scenario.ts <scenario> --target <target> --duration 10   (one run alone)
  *
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/gateway_bench) is created, migrated

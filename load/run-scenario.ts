@@ -4,7 +4,7 @@
  *   tsx load/run-scenario.ts user-by-id --target gateway --duration 10 [--connections 32] [--warmup 1] [--pool 20] [--json]
  *
  * Scenarios: user-by-id, hot-set, universities-search, graphql-user, graphql-nested, mixed,
- * mixed-reads, write-heavy, connections. Targets: gateway, gateway-l1, gateway-off, fastify-pg,
+ * mixed-reads, write-heavy, connections. Targets: gateway, gateway-nomon, gateway-l1, gateway-off, fastify-pg,
  * fastify-redis, static (not every target serves every scenario: see load/suite/scenarios.ts).
  * DATABASE_URL and REDIS_URL as for `npm run bench` (load/bench.ts).
  */

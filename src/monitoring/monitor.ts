@@ -397,6 +397,11 @@ export class Monitor {
   private async summary (minutes: number): Promise<RollupSummary & { source: 'rollups' | 'process' }> {
     const t = this.now()
     const live = this.snapshot(t)
+    const sampling = this.timer !== undefined
+    if (this.rollups !== undefined && !sampling) {
+      // Not recording (monitoring off, e.g. `npm run report`): only what the instances stored.
+      return { ...await this.rollups.summary(minutes, t), source: 'rollups' }
+    }
     const current = this.rollupRow(this.minute * MINUTE, live)
     if (this.rollups !== undefined) {
       const stored = await this.rollups.summary(minutes, this.minute * MINUTE)

@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
 import { buildTestApp, adminHeaders, uniq } from '../helpers/app.js'
+import { testEnv } from '../helpers/env.js'
 
 async function someUserIds (app: Awaited<ReturnType<typeof buildTestApp>>, n: number): Promise<number[]> {
   const { rows } = await app.db.query<{ id: string }>('SELECT id FROM users ORDER BY id LIMIT $1', [n])
@@ -156,4 +157,30 @@ test('report: json, md and html carry the headline figures; a bad period is a 40
   }
   const lib = await app.db.generatePerformanceReport({ period: '15m' })
   assert.equal(lib.period.minutes, 15)
+})
+
+test('report: npm run report prints the report from what the instances stored', async (t) => {
+  const tag = uniq()
+  const writer = await buildTestApp(undefined, { env: { MONITORING_INSTANCE_ID: `cli-${tag}` } })
+  const ids = await someUserIds(writer, 5)
+  for (const id of ids) await writer.inject({ url: `/users/${id}` })
+  await new Promise((resolve) => setTimeout(resolve, 1_100))
+  await writer.close()
+  const { primaryUrl } = testEnv()
+  const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/report.ts', ...args], {
+    encoding: 'utf8', env: { ...process.env, DATABASE_URL: primaryUrl }, timeout: 60_000
+  })
+  const json = run(['--period', '1h', '--format', 'json'])
+  assert.equal(json.status, 0, json.stderr)
+  const report = JSON.parse(json.stdout)
+  assert.ok(report.instances.includes(`cli-${tag}`), `the stored instance is in the report: ${report.instances}`)
+  assert.ok(report.headline.requests >= 5)
+  assert.ok(!report.instances.includes('report-cli'), 'the command itself records nothing')
+  const md = run(['--period', '1h'])
+  assert.equal(md.status, 0, md.stderr)
+  assert.match(md.stdout, /\| Average query time \| [\d.]+ ms \|/)
+  const bad = run(['--period', 'soon'])
+  assert.equal(bad.status, 1)
+  assert.match(bad.stderr, /^report failed: .*--period must look like/m)
+  t.diagnostic(`report CLI: ${report.minutesWithData} minutes from ${report.instances.length} instances`)
 })
