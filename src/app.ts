@@ -17,6 +17,7 @@ import cachePlugin from '../plugins/cache.js'
 import responseCachePlugin from '../plugins/response-cache.js'
 import slowQueriesPlugin from '../plugins/slow-queries.js'
 import alertsPlugin from '../plugins/alerts.js'
+import partitionsPlugin from '../plugins/partitions.js'
 import adminAuthPlugin from '../plugins/admin-auth.js'
 import swaggerPlugin from '../plugins/swagger.js'
 import monitoringPlugin from '../plugins/monitoring.js'
@@ -31,6 +32,7 @@ import metricsAdminRoutes from '../routes/admin/metrics.js'
 import reportAdminRoutes from '../routes/admin/report.js'
 import slowQueriesAdminRoutes from '../routes/admin/slow-queries.js'
 import alertsAdminRoutes from '../routes/admin/alerts.js'
+import partitionsAdminRoutes from '../routes/admin/partitions.js'
 import performancePageRoutes from '../routes/admin/performance-page.js'
 import performanceStreamRoutes from '../routes/admin/performance-stream.js'
 
@@ -51,6 +53,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
   await fastify.register(cachePlugin)
   await fastify.register(slowQueriesPlugin)
   await fastify.register(alertsPlugin)
+  await fastify.register(partitionsPlugin)
   await fastify.register(responseCachePlugin)
   await fastify.register(adminAuthPlugin)
   await fastify.register(swaggerPlugin)
@@ -72,6 +75,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
     await admin.register(reportAdminRoutes)
     await admin.register(slowQueriesAdminRoutes)
     await admin.register(alertsAdminRoutes)
+    await admin.register(partitionsAdminRoutes)
     await admin.register(performanceStreamRoutes)
   })
 }

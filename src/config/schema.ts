@@ -83,6 +83,8 @@ export const configSchema = Type.Object({
   PARTITION_PREMAKE_MONTHS: int(3, 1, 36, 'months from 1 to 36'),
   RETENTION_NOTIFICATIONS_MONTHS: int(12, 1, 1200, 'months'),
   RETENTION_AUDIT_LOGS_MONTHS: int(24, 1, 1200, 'months'),
+  PARTITION_ARCHIVE_SCHEMA: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', description: 'a schema name (lower-case letters, digits, _) to move expired partitions to instead of dropping them' })),
+  PARTITION_LOCK_TIMEOUT_MS: int(2_000, 10, 600_000, 'milliseconds a maintenance step waits for a lock before it gives up until the next run'),
 
   // --- GraphQL ---
   GRAPHQL_MAX_DEPTH: int(8, 1, 50, 'an integer from 1 to 50'),
