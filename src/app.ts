@@ -21,6 +21,7 @@ import partitionsPlugin from '../plugins/partitions.js'
 import adminAuthPlugin from '../plugins/admin-auth.js'
 import swaggerPlugin from '../plugins/swagger.js'
 import monitoringPlugin from '../plugins/monitoring.js'
+import schedulePlugin from '../plugins/schedule.js'
 import graphqlPlugin from '../schema/index.js'
 import usersRoutes from '../routes/users.js'
 import universitiesRoutes from '../routes/universities.js'
@@ -58,6 +59,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
   await fastify.register(adminAuthPlugin)
   await fastify.register(swaggerPlugin)
   await fastify.register(monitoringPlugin)
+  await fastify.register(schedulePlugin)
   // Tier 3: routes.
   await fastify.register(usersRoutes)
   await fastify.register(universitiesRoutes)

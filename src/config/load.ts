@@ -1,5 +1,6 @@
 import envSchema from 'env-schema'
 import { configSchema, type GatewayConfig } from './schema.js'
+import { Cron } from 'croner'
 import { gatewayError } from '../errors.js'
 
 /** Prefixes that mark a variable as meant for the gateway; unknown ones get a "did you mean" hint. */
@@ -47,7 +48,21 @@ export function loadConfig (opts: LoadConfigOptions = {}): LoadedConfig {
   if (config.DB_POOL_MIN > config.DB_POOL_MAX) {
     throw gatewayError('GW_ERR_CONFIG', `Invalid configuration: DB_POOL_MIN (${config.DB_POOL_MIN}) must not exceed DB_POOL_MAX (${config.DB_POOL_MAX})`)
   }
+  const cronError = cronProblem(config.PARTITION_MAINTENANCE_SCHEDULE)
+  if (cronError !== undefined) {
+    throw gatewayError('GW_ERR_CONFIG', `Invalid configuration: PARTITION_MAINTENANCE_SCHEDULE must be a 5-field cron expression such as "0 2 * * *" (${cronError})`)
+  }
   return { config, warnings: misspellings(env) }
+}
+
+/** Why croner refuses a cron expression (undefined when it parses): the library, not a regex, decides. */
+export function cronProblem (expression: string): string | undefined {
+  try {
+    new Cron(expression, { paused: true }).stop()
+    return undefined
+  } catch (err) {
+    return (err as Error).message
+  }
 }
 
 function describe (err: unknown): string {

@@ -79,7 +79,7 @@ export const configSchema = Type.Object({
 
   // --- Partitions ---
   PARTITIONING_ENABLED: bool(true),
-  PARTITION_MAINTENANCE_SCHEDULE: Type.String({ default: '0 3 * * *', pattern: '^(\\S+\\s+){4}\\S+$', description: 'a 5-field cron expression such as "0 3 * * *"' }),
+  PARTITION_MAINTENANCE_SCHEDULE: Type.String({ default: '0 2 * * *', pattern: '^(\\S+\\s+){4}\\S+$', description: 'a 5-field cron expression such as "0 2 * * *"' }),
   PARTITION_PREMAKE_MONTHS: int(3, 1, 36, 'months from 1 to 36'),
   RETENTION_NOTIFICATIONS_MONTHS: int(12, 1, 1200, 'months'),
   RETENTION_AUDIT_LOGS_MONTHS: int(24, 1, 1200, 'months'),

@@ -79,6 +79,7 @@ export class Monitor {
   private requestSource: (() => Promise<RequestTotals>) | undefined
   private alertSource: (() => AlertStatus[] | undefined) | undefined
   private maintenanceSource: (() => Record<string, number> | undefined) | undefined
+  private maintenanceFailedSource: (() => number | null) | undefined
   private slowSource: SlowQuerySource | undefined
   private rollups: RollupStore | undefined
   private unsent: RollupRow[] = []
@@ -117,6 +118,8 @@ export class Monitor {
   setRequestSource (fn: () => Promise<RequestTotals>): void { this.requestSource = fn }
   setAlertSource (fn: () => AlertStatus[] | undefined): void { this.alertSource = fn }
   setMaintenanceSource (fn: () => Record<string, number> | undefined): void { this.maintenanceSource = fn }
+  /** 1 when the last run of a maintenance job failed, 0 when none did, null before any ran. */
+  setMaintenanceFailed (fn: () => number | null): void { this.maintenanceFailedSource = fn }
   setSlowQuerySource (source: SlowQuerySource): void { this.slowSource = source }
   /** Adds or replaces a report section (cache, alerts, partitions, index advice …). */
   setReportSection (key: string, fn: () => Promise<ReportSection> | ReportSection): void { this.reportSections.set(key, fn) }
@@ -459,7 +462,7 @@ export class Monitor {
         replication_lag: { value: lag },
         replica_down: { value: replicas.length === 0 ? null : down.length, ...(down.length > 0 ? { detail: down.map((r) => r.name).join(', ') } : {}) },
         redis_down: { value: redisUp === undefined ? null : redisUp ? 0 : 1 },
-        maintenance_failed: { value: null }
+        maintenance_failed: { value: this.maintenanceFailedSource?.() ?? null }
       }
     }
   }

@@ -1,0 +1,146 @@
+/**
+ * The maintenance schedule: one table of jobs (SPEC §6, the seed document's cadence), run by
+ * @fastify/schedule + toad-scheduler `CronJob`s (started in onReady, stopped on close; a job never
+ * overlaps itself). Later issues add rows (weekly index analysis and report generation).
+ * Each job's last result feeds `gateway_maintenance_last_success_timestamp_seconds` and the
+ * `maintenance_failed` alert rule.
+ */
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { fastifySchedule } from '@fastify/schedule'
+import { AsyncTask, CronJob } from 'toad-scheduler'
+import { Cron } from 'croner'
+
+export interface ScheduledJob {
+  id: string
+  cron: string
+  description: string
+  enabled: boolean
+  /** Resolves with what it did; `status` other than ok/partial/skipped counts as a failure. */
+  run: () => Promise<{ status: 'ok' | 'partial' | 'skipped' | 'failed'; detail: string }>
+}
+
+export interface JobState {
+  id: string
+  cron: string
+  description: string
+  enabled: boolean
+  nextRunAt: string | null
+  lastRunAt: string | null
+  lastStatus: 'ok' | 'partial' | 'skipped' | 'failed' | null
+  lastDetail: string | null
+  lastSuccessAt: string | null
+}
+
+export interface MaintenanceSchedule {
+  jobs: () => JobState[]
+  /** Runs one job now (as the schedule would); undefined for an unknown id. */
+  runNow: (id: string) => Promise<JobState | undefined>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance { maintenanceSchedule: MaintenanceSchedule }
+}
+
+function jobTable (app: FastifyInstance): ScheduledJob[] {
+  const c = app.config
+  return [
+    {
+      id: 'partitions', cron: c.PARTITION_MAINTENANCE_SCHEDULE, enabled: c.PARTITIONING_ENABLED,
+      description: 'premake partitions, empty the default partitions, apply retention (docs/partitions.md)',
+      run: async () => {
+        const r = await app.partitions.run()
+        const detail = r.reason ?? r.steps.map((s) => `${s.table} ${s.step}: ${s.status}`).join('; ')
+        return { status: r.status === 'done' ? 'ok' : r.status, detail: detail === '' ? 'nothing to do' : detail }
+      }
+    },
+    {
+      id: 'warm-cache', cron: '15 2 * * *', enabled: c.CACHE_ENABLED && c.CACHE_ENABLE_WARMING,
+      description: 'daily: warm the declared and the hottest cache keys',
+      run: async () => {
+        const r = await app.warmCaches()
+        const all = [...r.queries, ...r.responses]
+        const failed = all.filter((w) => !w.ok).length
+        return { status: failed === 0 ? 'ok' : 'partial', detail: `${all.length - failed} of ${all.length} keys warmed` }
+      }
+    },
+    {
+      id: 'cleanup-metrics', cron: '30 2 * * *', enabled: c.MONITORING_ENABLED,
+      description: 'daily: drop monitoring roll-up days past METRICS_RETENTION_DAYS',
+      run: async () => {
+        const dropped = await app.monitoring.rollupStore?.dropExpired() ?? []
+        return { status: 'ok', detail: dropped.length === 0 ? 'nothing expired' : `dropped ${dropped.join(', ')}` }
+      }
+    }
+  ]
+}
+
+async function schedulePlugin (app: FastifyInstance) {
+  await app.register(fastifySchedule)
+  const table = jobTable(app)
+  const state = new Map<string, JobState>(table.map((j) => [j.id, {
+    id: j.id, cron: j.cron, description: j.description, enabled: j.enabled, nextRunAt: null, lastRunAt: null, lastStatus: null, lastDetail: null, lastSuccessAt: null
+  }]))
+  const running = new Map<string, Promise<JobState>>()
+
+  const nextRun = (cron: string): string | null => {
+    const c = new Cron(cron, { paused: true })
+    const next = c.nextRun()
+    c.stop()
+    return next === null ? null : next.toISOString()
+  }
+
+  const execute = async (job: ScheduledJob): Promise<JobState> => {
+    const s = state.get(job.id)!
+    const started = new Date()
+    try {
+      const r = await job.run()
+      s.lastStatus = r.status
+      s.lastDetail = r.detail
+    } catch (err) {
+      s.lastStatus = 'failed'
+      s.lastDetail = (err as Error).message
+      app.log.error({ job: job.id, err: (err as Error).message }, 'maintenance job failed')
+    }
+    s.lastRunAt = started.toISOString()
+    if (s.lastStatus === 'ok' || s.lastStatus === 'partial') s.lastSuccessAt = new Date().toISOString()
+    s.nextRunAt = job.enabled ? nextRun(job.cron) : null
+    return s
+  }
+  const once = (job: ScheduledJob): Promise<JobState> => {
+    let p = running.get(job.id)
+    if (p === undefined) {
+      p = execute(job).finally(() => running.delete(job.id))
+      running.set(job.id, p)
+    }
+    return p
+  }
+
+  app.decorate('maintenanceSchedule', {
+    jobs: () => [...state.values()].map((s) => ({ ...s })),
+    runNow: async (id: string) => {
+      const job = table.find((j) => j.id === id)
+      return job === undefined ? undefined : { ...await once(job) }
+    }
+  })
+  app.monitoring.setMaintenanceSource(() => {
+    const out: Record<string, number> = {}
+    for (const s of state.values()) if (s.lastSuccessAt !== null) out[s.id] = Date.parse(s.lastSuccessAt) / 1000
+    return out
+  })
+  app.monitoring.setMaintenanceFailed(() => {
+    const ran = [...state.values()].filter((s) => s.lastStatus !== null)
+    return ran.length === 0 ? null : ran.some((s) => s.lastStatus === 'failed') ? 1 : 0
+  })
+
+  app.addHook('onReady', async () => {
+    for (const job of table) {
+      if (!job.enabled) continue
+      state.get(job.id)!.nextRunAt = nextRun(job.cron)
+      const task = new AsyncTask(job.id, async () => { await once(job) }, (err) => { app.log.error({ job: job.id, err: err.message }, 'maintenance job failed') })
+      app.scheduler.addCronJob(new CronJob({ cronExpression: job.cron, timezone: 'UTC' }, task, { preventOverrun: true, id: job.id }))
+    }
+  })
+}
+
+export default fp(schedulePlugin, { name: 'gateway-schedule', dependencies: ['gateway-config', 'gateway-partitions', 'gateway-monitoring', 'gateway-cache'], fastify: '5.x' })
