@@ -59,6 +59,20 @@ export class FastHistogram {
     return { name: this.name, help: this.help, type: 'histogram', values, aggregator: 'sum' }
   }
 
+  /** Count, sum (ms) and bucket counts over every child whose labels pass `keep`. */
+  totals (keep: (labels: Readonly<Record<string, string>>) => boolean = () => true): { count: number; sumMs: number; buckets: number[] } {
+    const buckets = new Array<number>(BUCKET_COUNT).fill(0)
+    let count = 0
+    let sumMs = 0
+    for (const c of this.children.values()) {
+      if (!keep(c.labels)) continue
+      count += c.count
+      sumMs += c.sum
+      for (let i = 0; i < BUCKET_COUNT; i++) buckets[i]! += c.counts[i]!
+    }
+    return { count, sumMs, buckets }
+  }
+
   /** Every child (for totals across label sets). */
   all (): IterableIterator<HistogramChild> {
     return this.children.values()

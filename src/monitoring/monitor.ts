@@ -11,7 +11,6 @@ import type pg from 'pg'
 import type { QueryEvent } from '../client/types.js'
 import type { PoolEntry } from '../pools/pool-registry.js'
 import type { NodeStateChange, PrimaryStatus, ReplicaStatus } from '../replicas/types.js'
-import { bucketIndex } from './buckets.js'
 import type { HistogramChild } from './fast-histogram.js'
 import { timeAcquire } from './pool-acquire.js'
 import { samplePool, sampleReplica } from './pool-samples.js'
@@ -172,10 +171,8 @@ export class Monitor {
   // --- hot path ---------------------------------------------------------------------------------
   private readonly onQuery = (e: QueryEvent): void => {
     const t = this.totals
+    // Statement count, time and buckets are the histogram's own (summed at snapshot time).
     this.childOf(e).observeMs(e.durationMs)
-    t.queries++
-    t.queryMs += e.durationMs
-    t.queryBuckets[bucketIndex(e.durationMs)]!++
     if (e.error !== undefined) {
       t.queryErrors++
       this.metrics.queryErrors.inc({ pool: e.node, code: (e.error as { code?: string }).code ?? 'GW_ERR_INTERNAL' })
@@ -224,6 +221,10 @@ export class Monitor {
   /** Running totals and gauges now. */
   private snapshot (t: number): Snapshot {
     const totals = copyTotals(this.totals)
+    const q = this.metrics.queryDuration.totals()
+    totals.queries = q.count
+    totals.queryMs = q.sumMs
+    totals.queryBuckets = q.buckets
     const r = this.requestTotals
     if (r !== undefined) {
       totals.requests = r.count

@@ -135,22 +135,18 @@ export function createGatewayMetrics (sources: MetricSources): GatewayMetrics {
       if (c !== undefined) feeder.feed(evictions, { tier: 'l1' }, c.evictions)
     }
   })
-  new Gauge({
-    name: 'gateway_cache_bytes', help: 'Estimated bytes held by the in-process cache', registers, labelNames: ['tier'] as const,
-    collect () {
-      this.reset()
-      const c = sources.cache()
-      if (c !== undefined) this.set({ tier: 'l1' }, c.l1Bytes)
-    }
-  })
-  new Gauge({
-    name: 'gateway_cache_entries', help: 'Entries held by the in-process cache', registers, labelNames: ['tier'] as const,
-    collect () {
-      this.reset()
-      const c = sources.cache()
-      if (c !== undefined) this.set({ tier: 'l1' }, c.l1Entries)
-    }
-  })
+  const perL1 = (name: string, help: string, pick: (c: CacheTotals) => number): void => {
+    new Gauge({
+      name, help, registers, labelNames: ['tier'] as const,
+      collect () {
+        this.reset()
+        const c = sources.cache()
+        if (c !== undefined) this.set({ tier: 'l1' }, pick(c))
+      }
+    })
+  }
+  perL1('gateway_cache_bytes', 'Estimated bytes held by the in-process cache', (c) => c.l1Bytes)
+  perL1('gateway_cache_entries', 'Entries held by the in-process cache', (c) => c.l1Entries)
   new Gauge({
     name: 'gateway_cache_redis_up', help: '1 while Redis answers (circuit breaker closed); absent without Redis', registers,
     collect () {

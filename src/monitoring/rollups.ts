@@ -5,6 +5,7 @@
  * so it never queues behind traffic). The partition-maintenance issue takes these two over.
  */
 import type pg from 'pg'
+import { dayPeriod } from '../partitions/periods.js'
 import { addBuckets, BUCKET_COUNT } from './buckets.js'
 import type { HistoryPoint } from './types.js'
 import { windowFrom, zeroTotals, type Totals } from './windows.js'
@@ -40,10 +41,6 @@ export interface RollupLogger { warn: (obj: object, msg: string) => void }
 
 const dayStart = (t: number): number => Math.floor(t / DAY_MS) * DAY_MS
 
-export function partitionName (day: number): string {
-  return `${TABLE}_p${new Date(day).toISOString().slice(0, 10).replaceAll('-', '')}`
-}
-
 function pgCode (err: unknown): string | undefined {
   return (err as { code?: string } | null)?.code
 }
@@ -67,12 +64,12 @@ export class RollupStore {
       await client.query("SET LOCAL lock_timeout = '2s'")
       await client.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_LOCK_KEY])
       for (let i = 0; i <= aheadDays; i++) {
-        const day = dayStart(from) + i * DAY_MS
-        const name = partitionName(day)
+        // The partition manager's naming and bounds (src/partitions/periods.ts), so both see one table.
+        const { name, from: start, to: end } = dayPeriod(TABLE, new Date(dayStart(from) + i * DAY_MS))
         const exists = await client.query('SELECT to_regclass($1) IS NOT NULL AS e', [name])
         if (exists.rows[0]?.e === true) continue
         // Identifiers and bounds come from integers formatted here, never from input.
-        await client.query(`CREATE TABLE ${name} PARTITION OF ${TABLE} FOR VALUES FROM ('${new Date(day).toISOString()}') TO ('${new Date(day + DAY_MS).toISOString()}')`)
+        await client.query(`CREATE TABLE ${name} PARTITION OF ${TABLE} FOR VALUES FROM ('${start.toISOString()}') TO ('${end.toISOString()}')`)
         created.push(name)
       }
       await client.query('COMMIT')
