@@ -16,6 +16,8 @@ export interface BuildOptions {
   env?: Record<string, string | undefined>
   /** Route reads to the replicas too (default: primary only, so read-after-write is exact). */
   replicas?: boolean
+  /** Leave the maintenance cron jobs running (default: stopped, so a test alive at 02:00 UTC is not maintained under its feet; `runNow` still works). */
+  schedule?: boolean
 }
 
 export async function buildTestApp (t: TestContext | undefined, opts: BuildOptions = {}): Promise<FastifyInstance> {
@@ -36,6 +38,7 @@ export async function buildTestApp (t: TestContext | undefined, opts: BuildOptio
   const fastify = Fastify(appOptions(config))
   await fastify.register(gatewayApp, { config })
   await fastify.ready()
+  if (opts.schedule !== true) fastify.scheduler.stop()
   const stack: Array<() => Promise<unknown> | unknown> = []
   cleanups.set(fastify, stack)
   // One after-hook: the test's own cleanups run newest first, then the app closes.
