@@ -1,5 +1,5 @@
 /**
- * Where the dashboard's figures come from. Monitoring, slow queries and alerts are separate
+ * Where the dashboard's figures come from. Monitoring, slow queries, alerts and partitions are separate
  * features (`app.monitoring`, `app.slowQueries`, `app.alerts`); each is read only when its
  * decorator exists, through the small interface the dashboard needs, so the page shows
  * "not available" for a feature this gateway does not run instead of failing.
@@ -7,6 +7,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { PerformanceMetrics, SlowQueryGroup } from '../../src/monitoring/types.js'
 import type { AlertView, AlertsView, SnapshotSources } from '../../src/monitoring/dashboard-snapshot.js'
+import { overviewSummary, type TableOverview } from '../../src/partitions/index.js'
 import { collectHealth } from './collect-health.js'
 
 interface MonitoringSource { getPerformanceMetrics: () => PerformanceMetrics }
@@ -27,6 +28,7 @@ export function dashboardSources (app: FastifyInstance, opts: DashboardSourceOpt
   const monitoring = optional<MonitoringSource>(app, 'monitoring')
   const slowQueries = optional<SlowQueriesSource>(app, 'slowQueries')
   const alerts = optional<AlertsSource>(app, 'alerts')
+  const partitions = optional<() => Promise<TableOverview[]>>(app, 'partitionsOverview')
   return {
     metrics: monitoring && (() => monitoring.getPerformanceMetrics()),
     slowQueries: slowQueries && (async () => await slowQueries.getSlowQueries({ limit: opts.slowQueryLimit, windowMinutes: opts.slowQueryWindowMinutes })),
@@ -35,6 +37,22 @@ export function dashboardSources (app: FastifyInstance, opts: DashboardSourceOpt
       const { enabled, rules, active } = await alerts.status()
       return { enabled, rules, active }
     }),
-    health: async () => await collectHealth(app)
+    health: async () => await collectHealth(app),
+    partitions: partitions === undefined ? undefined : reuse(PARTITIONS_REUSE_MS, async () => overviewSummary(await partitions()))
+  }
+}
+
+/** Partitions change once a day: one catalog read per half minute serves every open dashboard. */
+const PARTITIONS_REUSE_MS = 30_000
+
+function reuse<T> (ms: number, fn: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined
+  return async () => {
+    if (last === undefined || Date.now() - last.at >= ms) {
+      const value = fn()
+      last = { at: Date.now(), value }
+      value.catch(() => { last = undefined })
+    }
+    return await last.value
   }
 }

@@ -17,6 +17,13 @@ const Table = Type.Object({
   retention: Type.Union([Type.String(), Type.Null()], { description: 'e.g. "12 months"; null for hash tables' }),
   premake: Type.Union([Type.String(), Type.Null()]),
   defaultPartitionRows: Type.Union([Type.Number(), Type.Null()], { description: 'exact count of rows in the DEFAULT partition' }),
+  nextRunAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'next scheduled maintenance (PARTITION_MAINTENANCE_SCHEDULE, UTC); null when not scheduled' }),
+  lastRun: Type.Union([Type.Object({
+    at: Type.String({ format: 'date-time' }),
+    status: Type.String({ enum: ['done', 'partial', 'skipped'] }),
+    reason: Type.Union([Type.String(), Type.Null()], { description: 'why the whole run was skipped (standby, held by another instance)' }),
+    steps: Type.Array(Type.Object({ step: Type.String(), status: Type.String({ enum: ['done', 'would', 'skipped', 'failed', 'nothing'] }), detail: Type.String() }))
+  }), Type.Null()], { description: "this table's steps in the last maintenance run of this instance" }),
   partitions: Type.Array(Partition)
 })
 
@@ -24,29 +31,10 @@ const Table = Type.Object({
 const partitionsAdmin: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/admin/partitions', {
     schema: {
-      tags: ['admin'], summary: 'Partitioned tables: partitions with bounds, row estimates and sizes, default-partition rows, retention', security: [{ bearerAuth: [] }],
+      tags: ['admin'], summary: 'Partitioned tables: partitions with bounds, row estimates and sizes, default-partition rows, retention, next run and last result', security: [{ bearerAuth: [] }],
       response: { 200: Type.Object({ tables: Type.Array(Table) }), 401: errorResponses[400] }
     }
-  }, async () => {
-    const tables = []
-    for (const t of app.partitionedTables) {
-      const parts = (await app.partitions.partitions(t.name)).map(({ detachPending: _p, ...p }) => p)
-      const def = t.kind === 'monthly' ? t.defaultPartition : undefined
-      const defaultRows = def === undefined
-        ? null
-        : Number((await app.db.pools.primary.query(`SELECT count(*)::text AS n FROM "${def}"`)).rows[0]?.n ?? 0)
-      tables.push({
-        table: t.name,
-        kind: t.kind,
-        column: t.column,
-        retention: t.kind === 'monthly' ? `${t.retentionMonths} months` : t.kind === 'daily' ? `${t.retentionDays} days` : null,
-        premake: t.kind === 'monthly' ? `${t.premakeMonths} months` : t.kind === 'daily' ? `${t.premakeDays} days` : null,
-        defaultPartitionRows: defaultRows,
-        partitions: parts
-      })
-    }
-    return { tables }
-  })
+  }, async () => ({ tables: await app.partitionsOverview() }))
 }
 
 export default partitionsAdmin

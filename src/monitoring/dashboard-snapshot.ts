@@ -1,5 +1,5 @@
 /**
- * One dashboard snapshot: metrics, slow queries, alerts and health, each read from whichever
+ * One dashboard snapshot: metrics, slow queries, alerts, health and partitions, each read from whichever
  * source this gateway has. A missing source is `unavailable` (its feature is not installed), a
  * failing one is `error` with a fixed message (never the error text: it may hold SQL or a
  * connection string), so one broken section never blanks the others.
@@ -27,6 +27,7 @@ export interface DashboardSnapshot {
   slowQueries: Section<SlowQueryGroup[]>
   alerts: Section<AlertsView>
   health: Section<unknown>
+  partitions: Section<unknown>
 }
 
 export interface SnapshotSources {
@@ -34,6 +35,7 @@ export interface SnapshotSources {
   slowQueries?: () => Promise<SlowQueryGroup[]>
   alerts?: () => Promise<AlertsView>
   health?: () => Promise<unknown>
+  partitions?: () => Promise<unknown>
 }
 
 export interface SnapshotterOptions {
@@ -63,13 +65,14 @@ export function createSnapshotter (sources: SnapshotSources, opts: SnapshotterOp
   }
 
   async function take (): Promise<DashboardSnapshot> {
-    const [metrics, slowQueries, alerts, health] = await Promise.all([
+    const [metrics, slowQueries, alerts, health, partitions] = await Promise.all([
       read('metrics', sources.metrics),
       read('slowQueries', sources.slowQueries),
       read('alerts', sources.alerts),
-      read('health', sources.health)
+      read('health', sources.health),
+      read('partitions', sources.partitions)
     ])
-    return { at: new Date().toISOString(), metrics, slowQueries, alerts, health }
+    return { at: new Date().toISOString(), metrics, slowQueries, alerts, health, partitions }
   }
 
   return {

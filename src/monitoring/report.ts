@@ -159,9 +159,32 @@ export function renderMarkdown (r: PerformanceReport): string {
   for (const [, s] of Object.entries(r.sections)) {
     out.push('', `## ${s.title}`, '')
     if (!s.available) out.push(`Not available: ${s.note ?? 'not configured'}.`)
-    else out.push('```json', JSON.stringify(s.data, null, 2).slice(0, 6_000), '```')
+    else {
+      const rows = flatRows(s.data)
+      if (rows === undefined) out.push('```json', JSON.stringify(s.data, null, 2).slice(0, 6_000), '```')
+      else {
+        out.push(`| ${rows.columns.map(mdCell).join(' | ')} |`, `|${rows.columns.map(() => '---').join('|')}|`)
+        for (const row of rows.cells) out.push(`| ${row.map(mdCell).join(' | ')} |`)
+      }
+    }
   }
   return out.join('\n') + '\n'
+}
+
+/** A section whose data is a list of flat records renders as a table; anything else as JSON. */
+function flatRows (data: unknown): { columns: string[]; cells: string[][] } | undefined {
+  if (!Array.isArray(data) || data.length === 0) return undefined
+  const records = data as Array<Record<string, unknown>>
+  if (!records.every((r) => r !== null && typeof r === 'object' && Object.values(r).every((v) => v === null || typeof v !== 'object'))) return undefined
+  const columns = [...new Set(records.flatMap((r) => Object.keys(r)))]
+  return { columns, cells: records.map((r) => columns.map((c) => (r[c] === null || r[c] === undefined ? '–' : String(r[c])))) }
+}
+
+function htmlSection (data: unknown): string {
+  const rows = flatRows(data)
+  if (rows === undefined) return `<pre>${esc(JSON.stringify(data, null, 2).slice(0, 12_000))}</pre>`
+  return `<table><thead><tr>${rows.columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${
+    rows.cells.map((r) => `<tr>${r.map((v) => `<td>${esc(v)}</td>`).join('')}</tr>`).join('')}</tbody></table>`
 }
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]!))
@@ -179,7 +202,7 @@ export function renderHtml (r: PerformanceReport): string {
       r.replicas.map((x) => `<tr><td>${esc(x.name)}</td><td>${esc(x.state)}</td><td>${x.up ? 'yes' : 'no'}</td><td>${x.lagMs === null ? '–' : esc(ms(x.lagMs))}</td></tr>`).join('')
     }</tbody></table>`
   const sections = Object.values(r.sections).map((s) => `<section><h2>${esc(s.title)}</h2>${
-    s.available ? `<pre>${esc(JSON.stringify(s.data, null, 2).slice(0, 12_000))}</pre>` : `<p>Not available: ${esc(s.note ?? 'not configured')}.</p>`
+    !s.available ? `<p>Not available: ${esc(s.note ?? 'not configured')}.</p>` : htmlSection(s.data)
   }</section>`).join('')
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gateway performance report</title>
 <style>body{font:14px/1.45 system-ui,sans-serif;margin:2rem;max-width:72rem}table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #8884;padding:.3rem .6rem;text-align:left;vertical-align:top}pre{overflow:auto;max-height:24rem;background:#8881;padding:.5rem}code{font-size:12px}</style>

@@ -70,12 +70,22 @@ const code = (err: unknown): string | undefined => (err as { code?: string } | n
 
 export class PartitionManager {
   private readonly lockTimeoutMs: number
+  private last: MaintenanceRun | undefined
 
   constructor (private readonly pool: pg.Pool, private readonly opts: PartitionManagerOptions) {
     this.lockTimeoutMs = opts.lockTimeoutMs ?? 2_000
   }
 
+  /** The last real (not dry) run of this process. */
+  get lastRun (): MaintenanceRun | undefined { return this.last }
+
   async run (options: { dryRun?: boolean; now?: Date } = {}): Promise<MaintenanceRun> {
+    const run = await this.runOnce(options)
+    if (!run.dryRun) this.last = run
+    return run
+  }
+
+  private async runOnce (options: { dryRun?: boolean; now?: Date }): Promise<MaintenanceRun> {
     const started = Date.now()
     const now = options.now ?? this.opts.now?.() ?? new Date()
     const dryRun = options.dryRun ?? false

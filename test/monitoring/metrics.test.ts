@@ -137,7 +137,9 @@ test('report: json, md and html carry the headline figures; a bad period is a 40
   }
   assert.ok(r.headline.queries >= 1 && r.headline.slowQueries >= 1, JSON.stringify(r.headline))
   assert.ok(r.headline.requests >= 10)
-  assert.equal(r.sections.partitions.available, false)
+  assert.equal(r.sections.partitions.available, true)
+  assert.deepEqual(r.sections.partitions.data.map((p: { table: string }) => p.table), ['notifications', 'audit_logs', 'gateway_metrics_minute', 'activity_events'])
+  assert.equal(r.sections.indexAdvice.available, false)
   assert.equal(r.sections.cache.available, true)
 
   const md = await app.inject({ url: '/admin/report?format=md&period=1h', headers: adminHeaders })
@@ -145,6 +147,8 @@ test('report: json, md and html carry the headline figures; a bad period is a 40
   for (const label of ['Average query time', 'Connection pool usage', 'Cache hit rate', 'Slow queries per minute', 'P95 query time', 'Request error rate']) {
     assert.match(md.body, new RegExp(`\\| ${label}[^|]* \\| [^|]+ \\|`), label)
   }
+  assert.match(md.body, /## Partitions\n\n\| table \| partitions \| oldest \| newest \| defaultPartitionRows \| retention \| lastRun \|\n\|---\|/)
+  assert.match(md.body, /\| notifications \| \d+ \| \d{4}-\d\d-01T00:00:00\.000Z \|/)
   const html = await app.inject({ url: '/admin/report?format=html&period=1h', headers: adminHeaders })
   assert.match(String(html.headers['content-type']), /^text\/html/)
   assert.match(html.body, /<th scope="row">Average query time<\/th><td>[\d.]+ ms<\/td>/)

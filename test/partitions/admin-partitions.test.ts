@@ -30,3 +30,20 @@ test('a dry run over the real tables plans without changing anything', async (t)
   assert.ok(run.steps.some((s) => s.table === 'activity_events' && s.step === 'skew'))
   assert.deepEqual((await app.partitions.partitions('notifications')).map((p) => p.name), before)
 })
+
+test('GET /admin/partitions gives the next scheduled run and this instance\'s last result per table', async (t) => {
+  const app = await buildTestApp(t, { env: { PARTITION_MAINTENANCE_SCHEDULE: '10 3 * * *' } })
+  const before = (await app.inject({ url: '/admin/partitions', headers: adminHeaders })).json().tables as Array<{ table: string; nextRunAt: string | null; lastRun: unknown }>
+  assert.ok(before.every((x) => x.lastRun === null), 'no run yet in this instance')
+  assert.ok(before.every((x) => /T03:10:00\.000Z$/.test(x.nextRunAt ?? '')), JSON.stringify(before.map((x) => x.nextRunAt)))
+  await app.partitions.run({ dryRun: true })
+  assert.ok(((await app.inject({ url: '/admin/partitions', headers: adminHeaders })).json().tables as Array<{ lastRun: unknown }>).every((x) => x.lastRun === null), 'a dry run is not the last result')
+  const run = await app.partitions.run()
+  const after = (await app.inject({ url: '/admin/partitions', headers: adminHeaders })).json().tables as Array<{ table: string; lastRun: { at: string; status: string; steps: Array<{ step: string; status: string }> } }>
+  for (const x of after) {
+    assert.equal(x.lastRun.at, run.at)
+    assert.equal(x.lastRun.status, run.status)
+    assert.deepEqual(x.lastRun.steps.map((s) => s.step), run.steps.filter((s) => s.table === x.table).map((s) => s.step))
+  }
+  assert.ok(after.find((x) => x.table === 'activity_events')!.lastRun.steps.some((s) => s.step === 'skew'))
+})

@@ -172,6 +172,23 @@ function renderSlowQueries (section) {
   }))
 }
 
+const day = (iso) => (iso === null ? '–' : iso.slice(0, 10))
+
+function renderPartitions (section) {
+  const box = document.getElementById('partitions')
+  if (section === undefined || section.status !== 'ok') return box.replaceChildren(el('p', { class: 'muted', testid: 'partitions-unavailable' }, section === undefined ? 'not available on this gateway' : unavailableText(section)))
+  const head = el('tr', {}, ...['Table', 'Partitions', 'From', 'To', 'Rows in default', 'Retention', 'Last run'].map((h) => el('th', { scope: 'col' }, h)))
+  const rows = section.data.map((t) => el('tr', { testid: 'partition-table' },
+    el('th', { scope: 'row' }, t.table),
+    el('td', {}, fmt.int(t.partitions)),
+    el('td', {}, day(t.oldest)),
+    el('td', {}, day(t.newest)),
+    el('td', { class: t.defaultPartitionRows > 0 ? 'warn' : '' }, t.defaultPartitionRows === null ? '–' : fmt.int(t.defaultPartitionRows)),
+    el('td', {}, t.retention ?? '–'),
+    el('td', {}, t.lastRun ?? 'not run by this instance')))
+  box.replaceChildren(el('table', { class: 'partitions' }, el('thead', {}, head), el('tbody', {}, ...rows)))
+}
+
 export function renderSnapshot (s) {
   const m = s.metrics.status === 'ok' && s.metrics.data.enabled ? s.metrics.data : null
   const notice = document.getElementById('metrics-unavailable')
@@ -186,4 +203,5 @@ export function renderSnapshot (s) {
   renderHealth(s.health)
   renderAlerts(s.alerts)
   renderSlowQueries(s.slowQueries)
+  renderPartitions(s.partitions)
 }
