@@ -28,7 +28,7 @@ const isCoded = (e: unknown): e is { extensions: Extensions } => {
   return typeof ext?.code === 'string' && typeof ext.statusCode === 'number'
 }
 
-export function createErrorFormatter (maxDepth: number) {
+export function createErrorFormatter () {
   /**
    * An error raised while parsing, validating or checking the request: the client's mistake.
    * `trusted`: made by mercurius or graphql-js from the query itself, so its message is safe.
@@ -38,9 +38,6 @@ export function createErrorFormatter (maxDepth: number) {
     const original = err instanceof GraphQLError ? err.originalError : undefined
     const cause = original ?? err
     if (isGatewayError(cause)) return fromBody(cause)
-    if ((cause as { code?: string }).code === 'MER_ERR_GQL_QUERY_DEPTH') {
-      return { message: `Query is too deep: the maximum depth is ${maxDepth}`, extensions: { code: 'GW_ERR_GRAPHQL_TOO_COMPLEX', statusCode: 400, details: { maxDepth } } }
-    }
     if (Array.isArray((cause as { validation?: unknown }).validation) || cause instanceof SyntaxError) return fromBody(cause)
     // graphql-js parse, validation and coercion messages quote the query, never server internals.
     const fromGraphql = err instanceof GraphQLError && (original === undefined || original instanceof GraphQLError)

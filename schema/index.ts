@@ -1,12 +1,15 @@
 /**
  * The GraphQL interface (SPEC §4): mercurius at /graphql (POST, and GET for queries), over the
- * same client and domain functions as REST (STYLE §9). Depth is limited by mercurius' queryDepth,
- * estimated cost (and the `first` range) by limits.ts before execution.
+ * same client and domain functions as REST (STYLE §9). Depth (outside introspection, which has
+ * its own bound so GraphiQL and codegen can load the schema), estimated cost and the `first`
+ * range are checked by limits.ts before execution; GRAPHQL_INTROSPECTION=false refuses
+ * introspection altogether.
  */
 import { readFileSync } from 'node:fs'
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { gatewayError } from '../src/errors.js'
+import { NoSchemaIntrospectionCustomRule } from 'graphql'
 import mercurius from 'mercurius'
 import { createErrorFormatter, RequestRejected } from './errors.js'
 import { checkLimits } from './limits.js'
@@ -39,16 +42,16 @@ async function graphqlPlugin (app: FastifyInstance) {
     loaders,
     path: '/graphql',
     graphiql: config.NODE_ENV !== 'production',
-    queryDepth: config.GRAPHQL_MAX_DEPTH,
+    ...(config.GRAPHQL_INTROSPECTION ? {} : { validationRules: [NoSchemaIntrospectionCustomRule] }),
     // Parsed-document cache: bounded in count here and in size by GRAPHQL_MAX_QUERY_LENGTH.
     cache: 256,
     // A query run twice is compiled with graphql-jit (mercurius' `jit`): the uncached GraphQL
     // lookup's executor cost, measured in BENCHMARKS.md.
     jit: 1,
-    errorFormatter: createErrorFormatter(config.GRAPHQL_MAX_DEPTH)
+    errorFormatter: createErrorFormatter()
   })
   app.graphql.addHook('preExecution', (schema, document, _ctx, variables) => {
-    const errors = checkLimits(schema, document, variables, config.GRAPHQL_MAX_COST)
+    const errors = checkLimits(schema, document, variables, config.GRAPHQL_MAX_COST, config.GRAPHQL_MAX_DEPTH)
     if (errors.length > 0) throw new RequestRejected(errors)
   })
 }

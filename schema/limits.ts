@@ -23,6 +23,8 @@ export const LIST_FACTOR = 20
 
 export interface LimitOptions {
   maxCost: number
+  /** The deepest field's nesting level (top-level fields are level 0); mercurius' queryDepth semantics. */
+  maxDepth?: number
   /** Coerced variable values of the request (defaults applied). */
   variables?: Record<string, unknown>
 }
@@ -34,6 +36,16 @@ export function costLimitRule (opts: LimitOptions): ValidationRule {
     OperationDefinition (operation: OperationDefinitionNode) {
       const root = operationRoot(context.getSchema(), operation)
       if (!root) return
+      if (opts.maxDepth !== undefined) {
+        const depth = new DepthWalk(context).selectionSet(operation.selectionSet, 0, new Set())
+        if (depth > opts.maxDepth) {
+          context.reportError(new GraphQLError(`Query is too deep: the maximum depth is ${opts.maxDepth}`, {
+            nodes: operation,
+            extensions: { code: 'GW_ERR_GRAPHQL_TOO_COMPLEX', statusCode: 400, details: { maxDepth: opts.maxDepth } }
+          }))
+          return
+        }
+      }
       const walk = new CostWalk(context, opts.variables ?? {})
       const cost = walk.selectionSet(operation.selectionSet, root, 1, new Set())
       if (walk.badFirst) {
@@ -53,7 +65,7 @@ export function costLimitRule (opts: LimitOptions): ValidationRule {
 }
 
 /** Runs the rule on a parsed, already-validated document; returns its errors (empty when within limits). */
-export function checkLimits (schema: GraphQLSchema, document: DocumentNode, rawVariables: Record<string, unknown> | undefined, maxCost: number): readonly GraphQLError[] {
+export function checkLimits (schema: GraphQLSchema, document: DocumentNode, rawVariables: Record<string, unknown> | undefined, maxCost: number, maxDepth?: number): readonly GraphQLError[] {
   const errors: GraphQLError[] = []
   for (const def of document.definitions) {
     if (def.kind !== Kind.OPERATION_DEFINITION) continue
@@ -61,13 +73,51 @@ export function checkLimits (schema: GraphQLSchema, document: DocumentNode, rawV
     // Bad variables are reported by execution itself; estimate with defaults meanwhile.
     const variables = coerced.coerced ?? {}
     const single: DocumentNode = { kind: Kind.DOCUMENT, definitions: [def, ...document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION)] }
-    errors.push(...validate(schema, single, [costLimitRule({ maxCost, variables })]))
+    errors.push(...validate(schema, single, [costLimitRule({ maxCost, variables, ...(maxDepth === undefined ? {} : { maxDepth }) })]))
   }
   return errors
 }
 
 function operationRoot (schema: GraphQLSchema, op: OperationDefinitionNode) {
   return op.operation === 'query' ? schema.getQueryType() : op.operation === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType()
+}
+
+/**
+ * The deepest field level outside introspection. `__schema` / `__type` subtrees are bounded by
+ * the schema, not by data, and graphql-js' MaxIntrospectionDepthRule (a specified rule since
+ * 16.9) refuses the exponential ones (`types { fields { type { fields …`), so the standard
+ * introspection query (level 14) passes any GRAPHQL_MAX_DEPTH.
+ */
+class DepthWalk {
+  private readonly fragmentDepths = new Map<string, number>()
+
+  constructor (private readonly context: ValidationContext) {}
+
+  selectionSet (set: SelectionSetNode, level: number, fragments: ReadonlySet<string>): number {
+    let deepest = 0
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        const name = sel.name.value
+        if (name === '__schema' || name === '__type') continue
+        deepest = Math.max(deepest, sel.selectionSet ? this.selectionSet(sel.selectionSet, level + 1, fragments) : level)
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        deepest = Math.max(deepest, this.selectionSet(sel.selectionSet, level, fragments))
+      } else {
+        const name = sel.name.value
+        const fragment = this.context.getFragment(name)
+        // A fragment cycle is reported by the spec rules; never follow one here.
+        if (!fragment || fragments.has(name)) continue
+        const key = `${name}:${level}`
+        let d = this.fragmentDepths.get(key)
+        if (d === undefined) {
+          d = this.selectionSet(fragment.selectionSet, level, new Set([...fragments, name]))
+          this.fragmentDepths.set(key, d)
+        }
+        deepest = Math.max(deepest, d)
+      }
+    }
+    return deepest
+  }
 }
 
 class CostWalk {
@@ -107,7 +157,8 @@ class CostWalk {
   }
 
   private field (node: FieldNode, parent: GraphQLNamedType, count: number, fragments: ReadonlySet<string>): number {
-    if (!node.selectionSet || !(isObjectType(parent) || isInterfaceType(parent))) return 0
+    // Introspection reads the schema, not rows: DepthWalk bounds it.
+    if (!node.selectionSet || node.name.value.startsWith('__') || !(isObjectType(parent) || isInterfaceType(parent))) return 0
     const def = parent.getFields()[node.name.value]
     if (!def) return 0
     if (isConnection(parent)) return this.selectionSet(node.selectionSet, getNamedType(def.type), count, fragments)

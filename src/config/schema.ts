@@ -88,6 +88,7 @@ export const configSchema = Type.Object({
 
   // --- GraphQL ---
   GRAPHQL_MAX_DEPTH: int(8, 1, 50, 'an integer from 1 to 50'),
+  GRAPHQL_INTROSPECTION: bool(true),
   GRAPHQL_MAX_QUERY_LENGTH: int(10_000, 100, 1_000_000, 'characters of GraphQL query text (100 to 1000000)'),
   GRAPHQL_MAX_COST: int(20_000, 1, 10_000_000, 'an integer (estimated rows a query may touch)')
 }, { additionalProperties: false })
