@@ -1,18 +1,20 @@
 /**
- * `npm run db:migrate`: applies pending migrations to DATABASE_URL.
+ * `npm run db:migrate`: applies pending migrations to DATABASE_URL (unset: the embedded database).
  */
-import { gatewayError } from '../errors.js'
 import { migrate } from '../db/migrate.js'
 import { maskUrl } from '../config/database.js'
+import { cliDatabase } from './database-url.js'
 
 async function main (): Promise<void> {
-  const url = process.env.DATABASE_URL
-  if (url === undefined || url.trim() === '') {
-    throw gatewayError('GW_ERR_CONFIG', 'DATABASE_URL is not set: export DATABASE_URL=postgres://user@host:5432/db')
+  const db = await cliDatabase((m) => console.log(m))
+  const url = db.url
+  try {
+    console.log(`migrating ${maskUrl(url)}`)
+    const { applied } = await migrate(url, { log: (msg) => console.log(msg) })
+    for (const name of applied) console.log(`  ${name}`)
+  } finally {
+    await db.release()
   }
-  console.log(`migrating ${maskUrl(url)}`)
-  const { applied } = await migrate(url, { log: (msg) => console.log(msg) })
-  for (const name of applied) console.log(`  ${name}`)
 }
 
 main().catch((err: unknown) => {

@@ -14,6 +14,13 @@ import { ensureTraversable, isRoot, postgresOsUser } from './os-user.js'
 import { clearStalePostmasterPid, isAlive, pgCtlStop } from './pg-ctl.js'
 
 export const EMBEDDED_DATABASE = 'stellarrec'
+
+/** Another live process (a second `npm start`) owns the embedded database. */
+export class EmbeddedInUseError extends Error {
+  constructor (readonly dataDir: string, readonly pid: number) {
+    super(`the embedded PostgreSQL in ${dataDir} is in use by process ${pid}`)
+  }
+}
 export const DEFAULT_EMBEDDED_PORT = 54329
 
 export interface EmbeddedOptions {
@@ -46,6 +53,18 @@ function readState (file: string): State {
   } catch {
     return {}
   }
+}
+
+/**
+ * The URL of the embedded database while a live gateway (`npm start`) owns it, so a CLI can use
+ * it without a second server; undefined when none runs.
+ */
+export function runningEmbeddedUrl (dataDir = '.data'): string | undefined {
+  const root = path.resolve(dataDir)
+  const state = readState(path.join(root, 'embedded.json'))
+  if (state.ownerPid === undefined || state.port === undefined || state.password === undefined || !isAlive(state.ownerPid)) return undefined
+  if (clearStalePostmasterPid(path.join(root, 'pg'), () => {}) === undefined) return undefined
+  return `postgres://postgres:${state.password}@127.0.0.1:${state.port}/${EMBEDDED_DATABASE}`
 }
 
 async function portIsFree (port: number): Promise<boolean> {
@@ -81,7 +100,7 @@ export async function startEmbeddedPostgres (opts: EmbeddedOptions = {}): Promis
   const running = clearStalePostmasterPid(pgDir, log)
   if (running !== undefined) {
     if (state.ownerPid !== undefined && state.ownerPid !== process.pid && isAlive(state.ownerPid)) {
-      throw new Error(`the embedded PostgreSQL in ${pgDir} is in use by process ${state.ownerPid}; stop it first`)
+      throw new EmbeddedInUseError(pgDir, state.ownerPid)
     }
     // Left running by a gateway that was killed (SIGKILL leaves postgres behind).
     log(`stopping an orphaned PostgreSQL (pid ${running}) in ${pgDir}`)
