@@ -222,3 +222,21 @@ test('GET /admin/indexes: 401 without the token, 400 on bad parameters, bounded 
   assert.deepEqual(op.parameters.map((p: { name: string }) => p.name).sort(), ['bloat', 'bloatMinBytes', 'bloatMinPercent', 'limit', 'schema', 'table'])
   assert.ok(op.responses['200'].content['application/json'].schema.properties.duplicates)
 })
+
+test("a partition's index is reported on its own, but the DROP offered is for its partitioned index", async (t) => {
+  const app = await buildTestApp(t)
+  const schema = await scratchSchema(app)
+  await app.db.query(`CREATE TABLE ${schema}.events (id int, kind int) PARTITION BY HASH (id)`)
+  await app.db.query(`CREATE TABLE ${schema}.events_p0 PARTITION OF ${schema}.events FOR VALUES WITH (MODULUS 2, REMAINDER 0)`)
+  await app.db.query(`CREATE TABLE ${schema}.events_p1 PARTITION OF ${schema}.events FOR VALUES WITH (MODULUS 2, REMAINDER 1)`)
+  await app.db.query(`CREATE INDEX events_kind ON ${schema}.events (kind)`)
+  await app.db.query(`CREATE INDEX p0_only ON ${schema}.events_p0 (id)`)
+  const r = await report(app, `schema=${schema}`)
+  assert.deepEqual(r.indexes.map((ix) => ix.table).sort(), ['events_p0', 'events_p0', 'events_p1'], 'leaf indexes only: the partitioned one has no storage or scans')
+  const unused = Object.fromEntries(r.unused.map((u) => [u.index, u]))
+  assert.equal(unused.p0_only?.statement, `DROP INDEX CONCURRENTLY ${schema}.p0_only;`)
+  const leaf = r.indexes.find((ix) => ix.table === 'events_p1')!
+  assert.equal(leaf.partitionOf, `${schema}.events_kind`)
+  assert.equal(unused[leaf.name]?.statement, null)
+  assert.match(unused[leaf.name]!.note!, new RegExp(`DROP INDEX ${schema}\\.events_kind`))
+})
