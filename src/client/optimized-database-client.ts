@@ -14,6 +14,7 @@ import { PoolRegistry, type ExternalPools } from '../pools/pool-registry.js'
 import { maxLsn } from '../replicas/lsn.js'
 import { ReplicaManager } from '../replicas/replica-manager.js'
 import { Monitor } from '../monitoring/monitor.js'
+import { collectIndexHealth, type IndexHealthOptions, type IndexHealthReport } from '../optimizer/index-health/index.js'
 import type { PerformanceMetrics, SlowQueryGroup } from '../monitoring/types.js'
 import type { PerformanceReport } from '../monitoring/report.js'
 import type { ReplicaHealthOptions } from '../replicas/types.js'
@@ -314,6 +315,12 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   /** The performance report over `period` (`15m`, `1h`, `24h` default, `7d`); render it with renderMarkdown / renderHtml. */
   async generatePerformanceReport (opts: { period?: string } = {}): Promise<PerformanceReport> {
     return await this.monitor.generateReport(opts.period)
+  }
+
+  /** Index health over every node (docs/optimizer.md "Index health"); offers statements, runs none. */
+  async indexHealth (opts: IndexHealthOptions = {}): Promise<IndexHealthReport> {
+    this.assertOpen()
+    return await collectIndexHealth(this.pools.all(), opts)
   }
 
   getDatabaseHealth (timeoutMs?: number): Promise<DatabaseHealth> {

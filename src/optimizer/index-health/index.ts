@@ -1,0 +1,2 @@
+export { collectIndexHealth, INDEX_HEALTH_DEFAULTS } from './index-health.js'
+export type * from './types.js'
