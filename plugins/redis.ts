@@ -8,9 +8,8 @@
  * and the cache's circuit breaker stops sending them at all while Redis is away.
  */
 import fp from 'fastify-plugin'
-import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis'
 import type { FastifyInstance } from 'fastify'
-import type { RedisConnection } from '../src/cache/index.js'
+import { clusterNodes, createRedisConnections, REDIS_CONNECT_TIMEOUT_MS as CONNECT_TIMEOUT_MS, type RedisConnection } from '../src/cache/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,49 +20,7 @@ declare module 'fastify' {
   }
 }
 
-const CONNECT_TIMEOUT_MS = 1_000
-const retry = (attempt: number): number => Math.min(100 * attempt, 1_000)
-
-const commandOptions: RedisOptions = {
-  lazyConnect: true,
-  enableOfflineQueue: false,
-  maxRetriesPerRequest: 0,
-  connectTimeout: CONNECT_TIMEOUT_MS,
-  retryStrategy: retry,
-  // Concurrent cache lookups in one tick share one write to the socket.
-  enableAutoPipelining: true
-}
-
-export function clusterNodes (spec: string): ClusterNode[] {
-  return spec.split(',').map((hp) => {
-    const i = hp.lastIndexOf(':')
-    return { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) }
-  })
-}
-
-/** The two connections, unconnected. Exported for the library user and the tests. */
-export function createRedisConnections (opts: { url?: string | undefined; clusterNodes?: string | undefined }): { redis: RedisConnection; subscriber: RedisConnection } | undefined {
-  if (opts.clusterNodes) {
-    const redis = new Cluster(clusterNodes(opts.clusterNodes), {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      enableAutoPipelining: true,
-      clusterRetryStrategy: retry,
-      slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
-      redisOptions: { connectTimeout: CONNECT_TIMEOUT_MS, maxRetriesPerRequest: 0 }
-    })
-    const subscriber = new Cluster(clusterNodes(opts.clusterNodes), {
-      lazyConnect: true,
-      clusterRetryStrategy: retry,
-      redisOptions: { connectTimeout: CONNECT_TIMEOUT_MS }
-    })
-    return { redis, subscriber }
-  }
-  if (!opts.url) return undefined
-  const redis = new Redis(opts.url, commandOptions)
-  const subscriber = new Redis(opts.url, { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, retryStrategy: retry, maxRetriesPerRequest: null })
-  return { redis, subscriber }
-}
+export { createRedisConnections, clusterNodes }
 
 async function redisPlugin (app: FastifyInstance) {
   const conns = createRedisConnections({ url: app.config.REDIS_URL, clusterNodes: app.config.REDIS_CLUSTER_NODES })

@@ -16,6 +16,8 @@ export interface DatabaseHealth {
   /** down: the primary does not answer; degraded: some replica does not. */
   status: 'ok' | 'degraded' | 'down'
   nodes: NodeHealth[]
+  /** Seed-document name for the same probes: `{ primary: 'up', replica0: 'down', … }`. */
+  checks: Record<string, 'up' | 'down'>
 }
 
 export const HEALTH_TIMEOUT_MS = 2_000
@@ -40,5 +42,5 @@ export async function checkHealth (entries: PoolEntry[], timeoutMs = HEALTH_TIME
   const nodes = await Promise.all(entries.map((e) => probeNode(e, timeoutMs)))
   const primaryUp = nodes.some((n) => n.role === 'primary' && n.up)
   const status = !primaryUp ? 'down' : nodes.every((n) => n.up) ? 'ok' : 'degraded'
-  return { status, nodes }
+  return { status, nodes, checks: Object.fromEntries(nodes.map((n) => [n.name, n.up ? 'up' : 'down'])) }
 }

@@ -14,6 +14,7 @@ import { PoolRegistry, type ExternalPools } from '../pools/pool-registry.js'
 import { maxLsn } from '../replicas/lsn.js'
 import { ReplicaManager } from '../replicas/replica-manager.js'
 import { Monitor } from '../monitoring/monitor.js'
+import { attachClientCache, type ClientCache } from '../cache/client-cache.js'
 import { collectIndexHealth, type IndexHealthOptions, type IndexHealthReport } from '../optimizer/index-health/index.js'
 import type { PerformanceMetrics, SlowQueryGroup } from '../monitoring/types.js'
 import type { PerformanceReport } from '../monitoring/report.js'
@@ -80,6 +81,8 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   private cachedHandler: OperationHandler
   private readonly commitHooks: Array<(event: CommitEvent) => Promise<void> | void> = []
   private closed = false
+  private cacheLayers = 0
+  private ownCache: ClientCache | undefined
 
   constructor (config: DatabaseConfig, options: ClientOptions = {}) {
     super()
@@ -149,12 +152,20 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
     }))
     await this.replicaManager.start()
     await this.monitor.start()
+    // The client's own cache (createDatabaseConfig's cache settings), unless one is installed already.
+    const cache = this.config.cache
+    if (cache?.enabled === true && this.cacheLayers === 0 && this.ownCache === undefined) {
+      this.ownCache = await attachClientCache(this, cache, this.config.primaryUrl, {
+        warn: (o, m) => this.logger.warn(o, m), info: (o, m) => this.logger.info?.(o, m), error: (o, m) => this.logger.error(o, m)
+      })
+    }
   }
 
   /** Ends the pools this client opened (never pools passed in). Idempotent. */
   async close (): Promise<void> {
     this.closed = true
     this.replicaManager.stop()
+    await this.ownCache?.close()
     await this.monitor.stop()
     await this.pools.close()
   }
@@ -172,7 +183,11 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
    * The wrapper receives the read handler and returns the one `db.cached` uses.
    */
   useCacheLayer (wrap: (inner: OperationHandler) => OperationHandler): void {
+    if (this.ownCache !== undefined) {
+      throw codedError('GW_ERR_CONFIG', 'This client built its own cache from createDatabaseConfig() (CACHE_ENABLED, REDIS_URL, CACHE_*); pass { cache: false } to createDatabaseConfig to install one with createQueryCache')
+    }
     this.cachedHandler = wrap(this.cachedHandler)
+    this.cacheLayers++
   }
 
   /**

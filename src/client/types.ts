@@ -22,8 +22,15 @@ export interface FieldFilter {
   startsWith?: string
 }
 
+/** `isActive` → `is_active`: the column name, which filters accept too (src/query/identifiers.ts). */
+export type SnakeCase<S extends string> = S extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeCase<T>}`
+  : S
+
 export type WhereInput<Row> = {
   [K in keyof Row]?: Scalar | FieldFilter
+} & {
+  [K in keyof Row as K extends string ? (SnakeCase<K> extends K ? never : SnakeCase<K>) : never]?: Scalar | FieldFilter
 } & {
   AND?: WhereInput<Row> | WhereInput<Row>[]
   OR?: WhereInput<Row>[]
@@ -136,6 +143,26 @@ export interface DatabaseConfig {
   replicaHealth?: Partial<ReplicaHealthOptions>
   /** Monitoring (src/monitoring): on by default; MONITORING_ENABLED, SLOW_QUERY_THRESHOLD. */
   monitoring?: MonitoringConfig
+  /**
+   * The client's own query cache behind `db.cached`, built by `connect()` (src/cache/client-cache.ts).
+   * Set by createDatabaseConfig() from REDIS_URL and CACHE_*; absent (or disabled) when something
+   * else installs the cache — the gateway app does, with createQueryCache.
+   */
+  cache?: CacheConfig
+}
+
+export interface CacheConfig {
+  enabled: boolean
+  /** L2 shared with the servers; without it the cache is in-process only. */
+  redisUrl?: string
+  keyPrefix: string
+  ttlSeconds: number
+  staleTtlSeconds: number
+  maxMemory: string
+  compression: boolean
+  redisTimeoutMs: number
+  /** LISTEN for the database's change notifications (CACHE_DB_NOTIFY): writers that use neither this client nor the shared Redis. */
+  dbNotify: boolean
 }
 
 export interface MonitoringConfig {

@@ -19,9 +19,11 @@ export function databaseConfigFrom (config: GatewayConfig): DatabaseConfig {
     monitoring: config.MONITORING_ENABLED,
     slowQueryThresholdMillis: config.SLOW_QUERY_THRESHOLD
   }, {}) // the environment was already read once, by loadConfig
+  // The app installs its cache itself (plugins/cache.ts), with its Redis connections.
+  const { cache: _own, ...rest } = db
   return {
-    ...db,
-    monitoring: { ...db.monitoring!, alertWindowSeconds: config.ALERT_EVAL_INTERVAL, ...(config.MONITORING_INSTANCE_ID !== undefined ? { instance: config.MONITORING_INSTANCE_ID } : {}) },
+    ...rest,
+    monitoring: { ...rest.monitoring!, alertWindowSeconds: config.ALERT_EVAL_INTERVAL, ...(config.MONITORING_INSTANCE_ID !== undefined ? { instance: config.MONITORING_INSTANCE_ID } : {}) },
     replicaHealth: {
       intervalMs: config.REPLICA_HEALTH_INTERVAL_MS,
       maxLagMs: config.REPLICA_MAX_LAG_MS,

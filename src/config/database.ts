@@ -3,7 +3,7 @@
  * (SPEC §5 names), then defaults. A bad value throws GW_ERR_CONFIG naming the variable and the
  * expected form; values are never echoed, since a URL may carry a password.
  */
-import type { DatabaseConfig } from '../client/types.js'
+import type { CacheConfig, DatabaseConfig } from '../client/types.js'
 import { gatewayError } from '../errors.js'
 
 export interface DatabaseConfigInput {
@@ -18,6 +18,15 @@ export interface DatabaseConfigInput {
   applicationName: string
   monitoring: boolean
   slowQueryThresholdMillis: number
+  cache: boolean
+  redisUrl: string
+  cacheTtlSeconds: number
+  cacheStaleTtlSeconds: number
+  cacheMaxMemory: string
+  cacheCompression: boolean
+  cacheKeyPrefix: string
+  cacheRedisTimeoutMs: number
+  cacheDbNotify: boolean
 }
 
 type Env = Record<string, string | undefined>
@@ -36,7 +45,17 @@ const ENV_NAMES: Record<keyof DatabaseConfigInput, string | undefined> = {
   statementTimeoutMillis: 'DB_STATEMENT_TIMEOUT',
   applicationName: undefined,
   monitoring: 'MONITORING_ENABLED',
-  slowQueryThresholdMillis: 'SLOW_QUERY_THRESHOLD'
+  slowQueryThresholdMillis: 'SLOW_QUERY_THRESHOLD',
+  // The gateway's own names (src/config/schema.ts), so one environment configures both.
+  cache: 'CACHE_ENABLED',
+  redisUrl: 'REDIS_URL',
+  cacheTtlSeconds: 'CACHE_TTL',
+  cacheStaleTtlSeconds: 'CACHE_STALE_TTL',
+  cacheMaxMemory: 'CACHE_MAX_MEMORY',
+  cacheCompression: 'CACHE_ENABLE_COMPRESSION',
+  cacheKeyPrefix: 'CACHE_KEY_PREFIX',
+  cacheRedisTimeoutMs: 'CACHE_REDIS_TIMEOUT_MS',
+  cacheDbNotify: 'CACHE_DB_NOTIFY'
 }
 
 export const DATABASE_DEFAULTS = {
@@ -48,7 +67,14 @@ export const DATABASE_DEFAULTS = {
   statementTimeoutMillis: 30_000,
   applicationName: 'stellarrec-gateway',
   monitoring: true,
-  slowQueryThresholdMillis: 500
+  slowQueryThresholdMillis: 500,
+  cache: true,
+  cacheTtlSeconds: 300,
+  cacheStaleTtlSeconds: 60,
+  cacheMaxMemory: '64mb',
+  cacheCompression: true,
+  cacheKeyPrefix: 'sr:',
+  cacheRedisTimeoutMs: 100
 } as const
 
 export function createDatabaseConfig (input: Partial<DatabaseConfigInput> = {}, env: Env = process.env): DatabaseConfig {
@@ -102,7 +128,31 @@ export function createDatabaseConfig (input: Partial<DatabaseConfigInput> = {}, 
     monitoring: {
       enabled: boolean(source('monitoring'), DATABASE_DEFAULTS.monitoring),
       slowQueryThresholdMs: integer(source('slowQueryThresholdMillis'), DATABASE_DEFAULTS.slowQueryThresholdMillis, 0, 3_600_000)
-    }
+    },
+    cache: cacheConfig(source)
+  }
+}
+
+function cacheConfig (source: (key: keyof DatabaseConfigInput) => { label: string; value: unknown }): CacheConfig {
+  const redis = source('redisUrl')
+  if (redis.value !== undefined && (typeof redis.value !== 'string' || !/^rediss?:\/\/\S+$/.test(redis.value))) throw configError(`${redis.label} must be a redis:// or rediss:// URL`)
+  const memory = source('cacheMaxMemory')
+  const maxMemory = memory.value ?? DATABASE_DEFAULTS.cacheMaxMemory
+  if (typeof maxMemory !== 'string' || !/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i.test(maxMemory)) throw configError(`${memory.label} must be a size such as 67108864, 512kb, 64mb or 1gb`)
+  const prefix = source('cacheKeyPrefix')
+  const keyPrefix = prefix.value ?? DATABASE_DEFAULTS.cacheKeyPrefix
+  if (typeof keyPrefix !== 'string' || !/^[A-Za-z0-9:_.-]{1,32}$/.test(keyPrefix)) throw configError(`${prefix.label} must be a key prefix of 1 to 32 letters, digits or :_.-`)
+  const redisUrl = redis.value as string | undefined
+  return {
+    enabled: boolean(source('cache'), DATABASE_DEFAULTS.cache),
+    ...(redisUrl === undefined ? {} : { redisUrl }),
+    keyPrefix,
+    ttlSeconds: integer(source('cacheTtlSeconds'), DATABASE_DEFAULTS.cacheTtlSeconds, 1, 31_536_000),
+    staleTtlSeconds: integer(source('cacheStaleTtlSeconds'), DATABASE_DEFAULTS.cacheStaleTtlSeconds, 0, 86_400),
+    maxMemory,
+    compression: boolean(source('cacheCompression'), DATABASE_DEFAULTS.cacheCompression),
+    redisTimeoutMs: integer(source('cacheRedisTimeoutMs'), DATABASE_DEFAULTS.cacheRedisTimeoutMs, 5, 10_000),
+    dbNotify: boolean(source('cacheDbNotify'), false)
   }
 }
 

@@ -1,6 +1,7 @@
 import envSchema from 'env-schema'
 import { configSchema, type GatewayConfig } from './schema.js'
 import { Cron } from 'croner'
+import { closest } from '../util/closest.js'
 import { gatewayError } from '../errors.js'
 
 /** Prefixes that mark a variable as meant for the gateway; unknown ones get a "did you mean" hint. */
@@ -82,28 +83,6 @@ function misspellings (env: Record<string, string | undefined>): string[] {
     out.push(best ? `Unknown setting ${key}: did you mean ${best}?` : `Unknown setting ${key} (ignored)`)
   }
   return out
-}
-
-function closest (word: string, candidates: string[]): string | undefined {
-  let best: string | undefined
-  let bestDist = Math.max(3, Math.floor(word.length / 4)) + 1
-  for (const c of candidates) {
-    const d = levenshtein(word, c)
-    if (d < bestDist) { best = c; bestDist = d }
-  }
-  return best
-}
-
-function levenshtein (a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i]
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    prev = cur
-  }
-  return prev[b.length]!
 }
 
 /** Parses CACHE_MAX_MEMORY-style sizes into bytes. */

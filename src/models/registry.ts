@@ -65,7 +65,7 @@ export const models = {
     fields: {
       id,
       email: { column: 'email', type: 'text' },
-      name: { column: 'name', type: 'text' },
+      name: { column: 'name', type: 'text', hasDefault: true },
       role: { column: 'role', type: 'enum', enumValues: USER_ROLES, hasDefault: true },
       isActive: { column: 'is_active', type: 'bool', hasDefault: true },
       createdAt,

@@ -6,6 +6,7 @@
  */
 import { gatewayError, type GatewayError } from '../errors.js'
 import type { FieldDef, ModelDef } from '../models/registry.js'
+import { closest } from '../util/closest.js'
 
 const SQL_NAME = /^[a-z_][a-z0-9_]*$/
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -29,12 +30,16 @@ export function invalid (message: string, details: Record<string, unknown> = {})
   return gatewayError('GW_ERR_INVALID_QUERY', message, details)
 }
 
-/** Looks a caller-supplied field name up in the model; unknown → GW_ERR_INVALID_QUERY naming it. */
+/**
+ * Looks a caller-supplied field name up in the model. A column name (`is_active` for `isActive`)
+ * is accepted too, as SQL-minded callers and the seed document write it. Unknown →
+ * GW_ERR_INVALID_QUERY naming it, with "did you mean" when a field is close.
+ */
 export function fieldOf (model: ModelDef, name: string): FieldDef {
-  if (!Object.hasOwn(model.fields, name)) {
-    throw invalid(`Unknown field ${describeName(name)} on ${model.name}`, { model: model.name, field: name })
-  }
-  return model.fields[name] as FieldDef
+  if (Object.hasOwn(model.fields, name)) return model.fields[name] as FieldDef
+  for (const def of Object.values(model.fields)) if (def.column === name) return def
+  const hint = closest(name, Object.keys(model.fields))
+  throw invalid(`Unknown field ${describeName(name)} on ${model.name}${hint === undefined ? '' : `: did you mean ${hint}?`}`, { model: model.name, field: name, ...(hint === undefined ? {} : { didYouMean: hint }) })
 }
 
 export function columnRef (def: FieldDef): string {

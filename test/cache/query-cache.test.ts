@@ -7,7 +7,7 @@ import { uniq } from '../helpers/app.js'
 import { dropPrefix, uniquePrefix } from './helpers/cache-app.js'
 
 async function libraryClient (t: import('node:test').TestContext, opts: Parameters<typeof createQueryCache>[1] = {}) {
-  const db = new OptimizedDatabaseClient(createDatabaseConfig({ url: testEnv().primaryUrl, poolMax: 5 }, {}))
+  const db = new OptimizedDatabaseClient(createDatabaseConfig({ url: testEnv().primaryUrl, poolMax: 5, cache: false }, {}))
   await db.connect()
   const prefix = uniquePrefix()
   const redis = new Redis(testEnv().redisUrl, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 })

@@ -23,8 +23,19 @@ test('defaults apply when only DATABASE_URL is set', () => {
     readStrategy: 'round-robin',
     statementTimeoutMillis: 30_000,
     applicationName: 'stellarrec-gateway',
-    monitoring: { enabled: true, slowQueryThresholdMs: 500 }
+    monitoring: { enabled: true, slowQueryThresholdMs: 500 },
+    cache: { enabled: true, keyPrefix: 'sr:', ttlSeconds: 300, staleTtlSeconds: 60, maxMemory: '64mb', compression: true, redisTimeoutMs: 100, dbNotify: false }
   })
+})
+
+test('cache settings are read from the gateway\'s own variables (REDIS_URL, CACHE_*); bad ones are named', () => {
+  const c = createDatabaseConfig({}, { DATABASE_URL: URL_A, REDIS_URL: 'redis://cache:6379/2', CACHE_TTL: '60', CACHE_MAX_MEMORY: '16mb', CACHE_ENABLE_COMPRESSION: 'false', CACHE_KEY_PREFIX: 'app:', CACHE_DB_NOTIFY: 'true' })
+  assert.deepEqual(c.cache, { enabled: true, redisUrl: 'redis://cache:6379/2', keyPrefix: 'app:', ttlSeconds: 60, staleTtlSeconds: 60, maxMemory: '16mb', compression: false, redisTimeoutMs: 100, dbNotify: true })
+  assert.equal(createDatabaseConfig({ cache: false }, { DATABASE_URL: URL_A, CACHE_ENABLED: 'true' }).cache?.enabled, false, 'explicit input wins')
+  assert.equal(createDatabaseConfig({}, { DATABASE_URL: URL_A, CACHE_ENABLED: 'false' }).cache?.enabled, false)
+  configError(() => createDatabaseConfig({}, { DATABASE_URL: URL_A, REDIS_URL: 'http://secret@x' }), /REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL/)
+  configError(() => createDatabaseConfig({}, { DATABASE_URL: URL_A, CACHE_MAX_MEMORY: 'lots' }), /CACHE_MAX_MEMORY must be a size/)
+  configError(() => createDatabaseConfig({}, { DATABASE_URL: URL_A, CACHE_TTL: '0' }), /CACHE_TTL must be an integer from 1/)
 })
 
 test('monitoring settings are read from MONITORING_ENABLED and SLOW_QUERY_THRESHOLD; bad ones are named', () => {

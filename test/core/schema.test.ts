@@ -191,7 +191,7 @@ test('constraints reject bad rows', async (t) => {
     await rejects(client, '23514', "INSERT INTO users (email, name, role) VALUES ('x@example.test', 'X', 'root')")
     await rejects(client, '23514', "UPDATE applications SET status = 'lost' WHERE id = $1", [app.id])
     await rejects(client, '23514', "UPDATE recommendations SET status = 'lost' WHERE application_id = $1", [app.id])
-    await rejects(client, '23502', "INSERT INTO users (email) VALUES ('y@example.test')")
+    await rejects(client, '23502', "INSERT INTO users (name) VALUES ('Y')")
 
     // Deleting an application takes its recommendations with it.
     await client.query('DELETE FROM applications WHERE id = $1', [app.id])
