@@ -5,6 +5,10 @@
  * notifications_user_id_created_at_idx), so one busy parent cannot starve the others — which a
  * single `IN (…)` query with a global LIMIT would.
  *
+ * notifications is RANGE-partitioned on created_at: `created_at <= coalesce(cursor, 'infinity')` is
+ * the bound the keyset predicate implies, written so pruning sees it (an `IS NULL OR` row comparison
+ * prunes nothing), also in a generic plan (docs/partitions.md, "Queries and pruning").
+ *
  * Why raw SQL: the delegate language has no per-parent limit. The text is static (identifiers are
  * literals here, values are bound), and it runs on the read node like `db.cached` reads; it skips
  * the response cache, which keys on delegate calls (see schema/loaders.ts for the other relations).
@@ -36,6 +40,7 @@ SELECT n.id, n.user_id AS "userId", n.kind, n.payload, n.read_at AS "readAt", n.
        SELECT x.* FROM notifications x
         WHERE x.user_id = p.id
           AND ($2::boolean IS NULL OR (x.read_at IS NULL) = $2::boolean)
+          AND x.created_at <= coalesce($3::timestamptz, 'infinity')
           AND ($3::timestamptz IS NULL OR (x.created_at, x.id) < ($3::timestamptz, $4::bigint))
         ORDER BY x.created_at DESC, x.id DESC
         LIMIT $5::int

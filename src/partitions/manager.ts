@@ -68,6 +68,21 @@ function isoBounds (expr: string): string {
 const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`
 const code = (err: unknown): string | undefined => (err as { code?: string } | null)?.code
 
+/**
+ * Before a step takes ACCESS EXCLUSIVE on a parent (CREATE … PARTITION OF, DETACH of the default):
+ * SHARE ROW EXCLUSIVE on the tables its foreign keys reference, which the step needs too (the
+ * foreign key of a new partition). Taken first, so the step never holds the parent while it waits
+ * for them: holding notifications while waiting for users deadlocked (40P01) with a user update
+ * waiting for a row a new application had locked, whose notification waited for the parent
+ * (maintenance-under-load.test.ts; pg_partman #796).
+ */
+async function lockReferencedTables (client: pg.PoolClient, parent: string): Promise<void> {
+  const { rows } = await client.query<{ t: string }>(
+    "SELECT DISTINCT confrelid::regclass::text AS t FROM pg_constraint WHERE conrelid = to_regclass($1) AND contype = 'f' ORDER BY 1", [parent])
+  // regclass text is already quoted as an identifier where it needs to be.
+  for (const { t } of rows) await client.query(`LOCK TABLE ${t} IN SHARE ROW EXCLUSIVE MODE`)
+}
+
 export class PartitionManager {
   private readonly lockTimeoutMs: number
   private last: MaintenanceRun | undefined
@@ -217,7 +232,12 @@ export class PartitionManager {
     for (const p of periods) {
       const res = await this.step(client, { ...r, partitions: [p.name] }, async () => {
         // Built beside the parent and attached in the same transaction: readers see the rows in the
-        // default until the commit and in their partition after it, never neither.
+        // default until the commit and in their partition after it, never neither. That needs the
+        // parent locked (ONLY: not every partition): a reader takes the partition list before it
+        // locks (and waits for) the default, so one queued behind the ATTACH ran with the old list
+        // and a snapshot taken after the commit and missed the moved rows (the load test saw it).
+        await lockReferencedTables(client, table.name)
+        await client.query(`LOCK TABLE ONLY ${ident(table.name)} IN ACCESS EXCLUSIVE MODE`)
         await client.query(`CREATE TABLE ${ident(p.name)} (LIKE ${ident(table.name)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`)
         const ins = await client.query(`WITH moved AS (DELETE FROM ${def} WHERE ${col} >= $1 AND ${col} < $2 RETURNING *) INSERT INTO ${ident(p.name)} SELECT * FROM moved`, [p.from, p.to])
         await client.query(`ALTER TABLE ${ident(table.name)} ATTACH PARTITION ${ident(p.name)} FOR VALUES FROM ('${p.from.toISOString()}') TO ('${p.to.toISOString()}')`)
@@ -245,6 +265,7 @@ export class PartitionManager {
     if (missing.length === 0) return { ...r, status: 'nothing', detail: '' }
     if (dryRun) return { ...r, status: 'would', detail: `would create ${missing.length} partition(s) ahead` }
     return await this.step(client, r, async () => {
+      await lockReferencedTables(client, table.name)
       for (const p of missing) {
         await client.query(`CREATE TABLE ${ident(p.name)} PARTITION OF ${ident(table.name)} FOR VALUES FROM ('${p.from.toISOString()}') TO ('${p.to.toISOString()}')`)
       }
@@ -269,7 +290,17 @@ export class PartitionManager {
       // DETACH … CONCURRENTLY is refused while a DEFAULT partition exists: detach the default for
       // the moment (a short ACCESS EXCLUSIVE, bounded by lock_timeout), then attach it again.
       if (def !== undefined && (await this.partitions(table.name, client)).some((p) => p.isDefault)) {
+        await client.query('BEGIN')
+        await lockReferencedTables(client, table.name)
         await client.query(`ALTER TABLE ${ident(table.name)} DETACH PARTITION ${ident(def)}`)
+        // Rows still in the default (move-default did not finish) would vanish from every read while
+        // it is detached: undo the detach, still uncommitted, and leave retention to the run that
+        // has emptied it (maintenance-under-load.test.ts saw readers miss them).
+        if ((await client.query(`SELECT EXISTS (SELECT 1 FROM ${ident(def)}) AS rows`)).rows[0]?.rows === true) {
+          await client.query('ROLLBACK')
+          return { ...r, partitions: [], status: 'skipped', detail: 'the default partition still holds rows (move-default did not finish): detaching it would hide them from readers; retried on the next run' }
+        }
+        await client.query('COMMIT')
         defaultDetached = true
       }
       for (const name of names) {
@@ -284,6 +315,7 @@ export class PartitionManager {
       }
       return { ...r, partitions: done, status: 'done', detail: `detached concurrently and ${archive === undefined ? 'dropped' : `moved to ${archive}`} ${done.length} partition(s)` }
     } catch (err) {
+      await client.query('ROLLBACK').catch(() => {}) // the detach of the default timed out in its transaction
       const f = this.failure(r, err)
       return { ...f, partitions: done, detail: `${done.length} of ${names.length} done; ${f.detail}` }
     } finally {

@@ -55,7 +55,7 @@ export function cursorSql (model: ModelDef, terms: OrderTerm[], cursor: unknown,
     const refs = values.map((v) => params.add(v))
     const cols = terms.map((t) => columnRef(t.def))
     if (terms.length === 1) return `${cols[0] as string} ${first.dir === 'asc' ? '>' : '<'} ${refs[0] as string}`
-    return `(${cols.join(', ')}) ${first.dir === 'asc' ? '>' : '<'} (${refs.join(', ')})`
+    return withPartitionBound(model, first, refs[0] as string, `(${cols.join(', ')}) ${first.dir === 'asc' ? '>' : '<'} (${refs.join(', ')})`)
   }
   const refs = values.map((v) => (v === null ? null : params.add(v)))
   const branches: string[] = []
@@ -67,7 +67,21 @@ export function cursorSql (model: ModelDef, terms: OrderTerm[], cursor: unknown,
     steps.push(after)
     branches.push(steps.length === 1 ? steps[0] as string : `(${steps.join(' AND ')})`)
   }
-  return branches.length === 0 ? 'FALSE' : `(${branches.join(' OR ')})`
+  if (branches.length === 0) return 'FALSE'
+  const chain = `(${branches.join(' OR ')})`
+  return refs[0] === null || refs[0] === undefined ? chain : withPartitionBound(model, first, refs[0], chain)
+}
+
+/**
+ * Partition pruning sees through neither a row comparison nor an OR chain. When the leading sort
+ * key is the table's RANGE partition key (NOT NULL), the bound both imply (`key <= v` descending,
+ * `key >= v` ascending) is spelled out, so pages after the first skip the partitions before the
+ * cursor. It is implied, so it never drops a row (docs/partitions.md, "Queries and pruning").
+ */
+function withPartitionBound (model: ModelDef, first: OrderTerm, ref: string, condition: string): string {
+  const p = model.partitioning
+  if (p?.kind !== 'range' || p.key !== first.field || first.def.nullable === true) return condition
+  return `(${columnRef(first.def)} ${first.dir === 'asc' ? '>=' : '<='} ${ref} AND ${condition})`
 }
 
 function same (term: OrderTerm, ref: string | null): string {

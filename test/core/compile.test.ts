@@ -187,6 +187,15 @@ test('cursor: mixed directions expand to an OR chain; NULLs follow PostgreSQL or
   assert.match(desc.text, /WHERE \("ranking" IS NOT NULL OR \("ranking" IS NULL AND "id" > \$1\)\)/)
 })
 
+test('cursor on a RANGE partition key also bounds the key itself, which pruning can use (a row comparison it cannot)', () => {
+  const d = compileFindMany(notifications, { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], cursor: { createdAt: '2024-01-01T00:00:00.5Z', id: 9 } })
+  assert.match(d.text, /WHERE \("created_at" <= \$1 AND \("created_at", "id"\) < \(\$1, \$2\)\)/)
+  const mixed = compileFindMany(notifications, { orderBy: [{ createdAt: 'asc' }, { id: 'desc' }], cursor: { createdAt: '2024-01-01T00:00:00Z', id: 9 } })
+  assert.match(mixed.text, /WHERE \("created_at" >= \$1 AND \("created_at" > \$1 OR \("created_at" = \$1 AND "id" < \$2\)\)\)/)
+  const other = compileFindMany(notifications, { orderBy: [{ userId: 'asc' }], cursor: { userId: 1, id: 2 } })
+  assert.doesNotMatch(other.text, /<=|>=/, 'only when the partition key leads')
+})
+
 test('cursor: must carry every sort key; unknown keys are refused; whole rows are fine', () => {
   rejects(() => compileFindMany(users, { orderBy: { name: 'asc' }, cursor: { id: 1 } }), /cursor must include "name"/, 'name')
   rejects(() => compileFindMany(users, { cursor: { id: 1, bogus: 2 } }), /Unknown field "bogus"/)
