@@ -13,3 +13,4 @@ export { Monitor, type MonitorOptions, type RequestTotals } from './monitoring/m
 export { renderMarkdown, renderHtml, parsePeriod, type PerformanceReport, type ReportSection } from './monitoring/report.js'
 export { createSlowQueryLog, SlowQueryLog } from './monitoring/slow-queries/index.js'
 export type * from './monitoring/types.js'
+export { explainStatement, EXPLAIN_THRESHOLDS, FINDING_KINDS, type ExplainInput, type ExplainOptions, type ExplainResult, type Finding, type FindingKind } from './optimizer/explain/index.js'
