@@ -7,10 +7,10 @@ import {
 } from '../../src/optimizer/explain/index.js'
 import { errorResponses } from '../schemas.js'
 
-// Multi-type keywords rather than unions, so type coercion never turns 5 into "5".
-const scalar = ['string', 'number', 'boolean', 'null']
-const Param = Type.Unsafe<unknown>({ type: [...scalar, 'array'], items: { type: scalar }, description: 'Value bound to $n (an array binds to = ANY ($n))' })
-const SettingValue = Type.Unsafe<string | number | boolean>({ type: ['string', 'number', 'boolean'], maxLength: 64 })
+// No type keyword: a union under the app's type coercion would turn 5 into "5". The core checks the
+// values (a string, number, boolean or null; for params also an array of those).
+const Param = Type.Unsafe<unknown>({ description: 'Value bound to $n: string, number, boolean, null, or an array of those (for = ANY ($n))' })
+const SettingValue = Type.Unsafe<string | number | boolean>({ description: 'string, number or boolean' })
 const Settings = Type.Object(
   Object.fromEntries(EXPLAIN_SETTINGS.map((name) => [name, Type.Optional(SettingValue)])),
   { additionalProperties: false, description: 'Planner settings for this explain only (SET LOCAL), e.g. { "work_mem": "64kB", "enable_nestloop": false }' }

@@ -105,7 +105,9 @@ function checkSettings (settings: ExplainOptions['settings']): Array<[string, st
   if (settings === undefined) return []
   return Object.entries(settings).map(([name, value]) => {
     if (!(EXPLAIN_SETTINGS as readonly string[]).includes(name)) throw invalid(`Setting ${JSON.stringify(name)} cannot be changed for an explain; allowed: ${EXPLAIN_SETTINGS.join(', ')}`)
-    if (!['string', 'number', 'boolean'].includes(typeof value)) throw invalid(`Setting ${name} needs a string, number or boolean value`)
+    if (!['string', 'number', 'boolean'].includes(typeof value) || String(value).length > 64) {
+      throw invalid(`Setting ${name} needs a string (at most 64 characters), number or boolean value`)
+    }
     return [name, String(value)]
   })
 }

@@ -53,7 +53,7 @@ export function executed (plan: PlanNode): boolean {
 
 /** Rows over all loops: per-loop figures (Actual Rows, Rows Removed by Filter) times Actual Loops. */
 export function total (plan: PlanNode, key: string): number {
-  return (num(plan, key) ?? 0) * Math.max(1, num(plan, 'Actual Loops') ?? 1)
+  return Math.round((num(plan, key) ?? 0) * Math.max(1, num(plan, 'Actual Loops') ?? 1))
 }
 
 export function nodeRef (node: WalkedNode): PlanNodeRef {

@@ -30,7 +30,9 @@ export async function resolveStatement (input: ExplainInput): Promise<CompiledQu
   if ('sql' in input) {
     if (typeof input.sql !== 'string' || input.sql.trim() === '') throw invalid('sql must be a non-empty string')
     if (input.sql.length > MAX_SQL_LENGTH) throw invalid(`sql is longer than ${MAX_SQL_LENGTH} characters`)
-    if (input.params !== undefined && !Array.isArray(input.params)) throw invalid('params must be an array')
+    if (input.params !== undefined && (!Array.isArray(input.params) || !input.params.every(bindable))) {
+      throw invalid('params must be an array of strings, numbers, booleans, nulls or arrays of those')
+    }
     return { text: input.sql, values: input.params ?? [] }
   }
   const { model, op, args } = input as { model?: unknown; op?: unknown; args?: unknown }
@@ -47,4 +49,12 @@ export async function resolveStatement (input: ExplainInput): Promise<CompiledQu
     throw err
   }
   throw codedError('GW_ERR_INTERNAL', `${model}.${op} compiled no statement`)
+}
+
+function scalar (v: unknown): boolean {
+  return v === null || ['string', 'number', 'boolean'].includes(typeof v)
+}
+
+function bindable (v: unknown): boolean {
+  return scalar(v) || (Array.isArray(v) && v.every(scalar))
 }
