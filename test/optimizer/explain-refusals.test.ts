@@ -94,6 +94,8 @@ test('POST /admin/explain refuses every unsafe statement class and never changes
   assert.equal(ok.statusCode, 200, JSON.stringify(ok.json))
   assert.equal(ok.json.analyzed, true)
   assert.equal(ok.json.plan[0].Plan['Actual Rows'], 1)
+  const trailing = await explain(app, { sql: `SELECT id FROM ${s}.victims;`, analyze: true })
+  assert.equal(trailing.statusCode, 200, 'a trailing semicolon is still one statement')
   assert.deepEqual(await state(), before)
 })
 
@@ -102,6 +104,7 @@ test('malformed input, statement errors and timeouts are 4xx with stable codes',
   const cases: Array<[Record<string, unknown>, number, string]> = [
     [{}, 400, 'GW_ERR_VALIDATION'],
     [{ sql: 'SELECT 1', model: 'users', op: 'findMany' }, 400, 'GW_ERR_VALIDATION'],
+    [{ sql: 'SELECT 1', op: 'findMany' }, 400, 'GW_ERR_INVALID_QUERY'],
     [{ sql: 'SELECT 1', extra: true }, 400, 'GW_ERR_VALIDATION'],
     [{ sql: 'SELECT 1', analyze: 'maybe' }, 400, 'GW_ERR_VALIDATION'],
     [{ sql: 'SELECT 1', node: 'elsewhere' }, 400, 'GW_ERR_VALIDATION'],

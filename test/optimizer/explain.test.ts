@@ -183,6 +183,12 @@ test('model queries are compiled exactly as the client runs them; db.explain is 
   assert.equal(lib.sql, compiled.text)
   assert.equal(lib.node, 'primary')
   assert.deepEqual(lib.findings, [])
+
+  const doc = (await app.inject({ url: '/docs/json' })).json()
+  const op = doc.paths['/admin/explain'].post
+  assert.deepEqual(op.security, [{ bearerAuth: [] }])
+  assert.ok(op.requestBody.content['application/json'].schema.properties.sql)
+  assert.ok(op.responses['200'].content['application/json'].schema.properties.findings)
 })
 
 test('node: replica plans on a replica in rotation', async (t) => {

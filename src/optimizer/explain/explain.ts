@@ -36,8 +36,9 @@ export const DEFAULT_EXPLAIN_TIMEOUT_MS = 5_000
 export const MAX_EXPLAIN_TIMEOUT_MS = 60_000
 
 // Classes whose errors describe the statement, not the server: undefined table or column, type
-// mismatch, bad parameter count (08P01 from Bind), a value planner settings reject.
-const STATEMENT_ERROR = /^(42|22|0A|2F|08P01$)/
+// mismatch, bad parameter count (08P01 from Bind), a value planner settings reject, a statement
+// too complex (54).
+const STATEMENT_ERROR = /^(42|22|0A|2F|54|08P01$)/
 
 export async function explainStatement (
   deps: ExplainDeps, input: ExplainInput, opts: ExplainOptions = {}, thresholds: Partial<ExplainThresholds> = {}

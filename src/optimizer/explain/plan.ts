@@ -41,9 +41,11 @@ export function relationOf (plan: PlanNode): string | undefined {
   return rel === undefined ? undefined : `${str(plan, 'Schema') ?? 'public'}.${rel}`
 }
 
+/** `schema.index` of an index scan; a Bitmap Index Scan carries no schema and gets the bare name. */
 export function indexOf (plan: PlanNode): string | undefined {
   const idx = str(plan, 'Index Name')
-  return idx === undefined ? undefined : `${str(plan, 'Schema') ?? 'public'}.${idx}`
+  const schema = str(plan, 'Schema')
+  return idx === undefined || schema === undefined ? idx : `${schema}.${idx}`
 }
 
 /** Whether ANALYZE ran this node at least once (actual numbers exist and mean something). */

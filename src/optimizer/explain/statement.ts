@@ -26,7 +26,7 @@ export const MAX_SQL_LENGTH = 100_000
 
 export async function resolveStatement (input: ExplainInput): Promise<CompiledQuery> {
   if (!isPlainObject(input)) throw invalid('explain expects { sql, params? } or { model, op, args? }')
-  if ('sql' in input && 'model' in input) throw invalid('give either sql or model, not both')
+  if ('sql' in input && ('model' in input || 'op' in input || 'args' in input)) throw invalid('give either { sql, params? } or { model, op, args? }, not both')
   if ('sql' in input) {
     if (typeof input.sql !== 'string' || input.sql.trim() === '') throw invalid('sql must be a non-empty string')
     if (input.sql.length > MAX_SQL_LENGTH) throw invalid(`sql is longer than ${MAX_SQL_LENGTH} characters`)

@@ -11,7 +11,7 @@ export type ExplainInput = ModelQueryInput | SqlInput
 /** Planner settings that may be changed (SET LOCAL) for one explain: what-if questions, not server tuning. */
 export const EXPLAIN_SETTINGS = [
   'work_mem', 'hash_mem_multiplier', 'random_page_cost', 'seq_page_cost', 'effective_cache_size', 'jit',
-  'max_parallel_workers_per_gather', 'plan_cache_mode', 'join_collapse_limit', 'from_collapse_limit',
+  'max_parallel_workers_per_gather', 'join_collapse_limit', 'from_collapse_limit',
   'enable_seqscan', 'enable_indexscan', 'enable_indexonlyscan', 'enable_bitmapscan', 'enable_nestloop',
   'enable_hashjoin', 'enable_mergejoin', 'enable_hashagg', 'enable_sort', 'enable_incremental_sort',
   'enable_memoize', 'enable_material', 'enable_partition_pruning'
