@@ -115,6 +115,10 @@ test('plan findings, each from a query built to cause it', async (t) => {
     assert.equal(f.numbers.rowsReturned, 10)
     assert.equal(f.numbers.rowsRemovedByFilter, 49500)
     assert.equal(f.statement, `CREATE INDEX CONCURRENTLY ON ${s}.ord_t (a, created_at)`)
+    const [risk] = findingsOf((await explain(app, { sql })).json, 'order_limit_wrong_index')
+    assert.equal(risk?.measured, false, 'from estimates alone it is a risk: a selective filter the index does not serve')
+    const common = await explain(app, { sql: `SELECT * FROM ${s}.ord_t WHERE a <> 5 ORDER BY created_at LIMIT 10` })
+    assert.deepEqual(findingsOf(common.json, 'order_limit_wrong_index'), [], 'a filter most rows pass is no risk')
 
     await app.db.pools.primary.query(`CREATE INDEX ord_t_a_created_at ON ${s}.ord_t (a, created_at)`)
     const fixed = await explain(app, { sql, analyze: true })

@@ -1,6 +1,6 @@
 /**
  * Catalog facts about the relations and indexes a plan names, read in the explain's own
- * transaction on the node that planned it: sizes and row estimates, partition parents, statistics
+ * transaction on the node that planned it: row estimates, partition parents, statistics
  * freshness, index columns, and foreign keys without an index that has their columns leading.
  */
 import type pg from 'pg'
@@ -9,7 +9,6 @@ import { indexOf, relationOf, str, type WalkedNode } from './plan.js'
 export interface RelationInfo {
   /** pg_class.reltuples (-1: never analyzed). */
   rows: number
-  bytes: number
   /** Top of its partition tree (itself when not a partition). */
   root: string
   parent?: string
@@ -38,14 +37,17 @@ export interface PlanCatalog {
   workMemKb: number
 }
 
-const RELATIONS_SQL = `SELECT r.schema || '.' || r.name AS key, c.reltuples::float8 AS rows, pg_relation_size(c.oid)::float8 AS bytes,
+/** pg_class rows `c` for the `schema.name` keys passed as $1 (schemas) and $2 (names), keyed back as `r`. */
+const BY_NAME = `FROM unnest($1::text[], $2::text[]) AS r(schema, name)
+  JOIN pg_namespace n ON n.nspname = r.schema
+  JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.name`
+
+const RELATIONS_SQL = `SELECT r.schema || '.' || r.name AS key, c.reltuples::float8 AS rows,
   rn.nspname || '.' || rc.relname AS root, pn.nspname || '.' || pc.relname AS parent,
   (SELECT count(*) FROM pg_inherits s WHERE s.inhparent = pc.oid)::int AS siblings,
   CASE WHEN pc.oid IS NOT NULL THEN pg_get_partkeydef(pc.oid) END AS partition_key,
   coalesce(st.n_mod_since_analyze, 0)::float8 AS modified, greatest(st.last_analyze, st.last_autoanalyze) AS last_analyze
-  FROM unnest($1::text[], $2::text[]) AS r(schema, name)
-  JOIN pg_namespace n ON n.nspname = r.schema
-  JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.name
+  ${BY_NAME}
   JOIN pg_class rc ON rc.oid = coalesce(pg_partition_root(c.oid), c.oid)
   JOIN pg_namespace rn ON rn.oid = rc.relnamespace
   LEFT JOIN pg_inherits i ON c.relispartition AND i.inhrelid = c.oid
@@ -57,9 +59,7 @@ const INDEXES_SQL = `SELECT r.schema || '.' || r.name AS key,
   array(SELECT a.attname::text FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, pos)
           JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum
          WHERE k.pos <= x.indnkeyatts ORDER BY k.pos) AS columns
-  FROM unnest($1::text[], $2::text[]) AS r(schema, name)
-  JOIN pg_namespace n ON n.nspname = r.schema
-  JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = r.name
+  ${BY_NAME}
   JOIN pg_index x ON x.indexrelid = c.oid`
 
 /**
@@ -89,7 +89,7 @@ export async function loadCatalog (client: pg.ClientBase, nodes: WalkedNode[]): 
   if (relKeys.length > 0) {
     const { rows } = await client.query({ text: RELATIONS_SQL, values: split(relKeys) })
     for (const r of rows) {
-      const info: RelationInfo = { rows: r.rows, bytes: r.bytes, root: r.root, modifiedSinceAnalyze: r.modified, lastAnalyze: r.last_analyze }
+      const info: RelationInfo = { rows: r.rows, root: r.root, modifiedSinceAnalyze: r.modified, lastAnalyze: r.last_analyze }
       if (r.parent !== null) Object.assign(info, { parent: r.parent, siblings: r.siblings, partitionKey: r.partition_key })
       relations.set(r.key, info)
     }

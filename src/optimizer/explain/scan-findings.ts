@@ -89,9 +89,12 @@ export function orderLimitWrongIndex (ctx: RuleContext): Finding[] {
     if (filter === undefined || info === undefined) continue
     const removed = total(scan.plan, 'Rows Removed by Filter')
     const returned = total(scan.plan, 'Actual Rows')
+    // Estimated: only a selective filter over a large table without an index condition is a risk;
+    // a filter most rows pass finds the LIMIT's rows at once wherever they are.
     if (ctx.analyzed
       ? removed < t.wrongIndexRemovedRows || removed < t.wrongIndexFactor * Math.max(returned, 1)
-      : str(scan.plan, 'Index Cond') !== undefined || info.rows < t.largeTableRows) continue
+      : str(scan.plan, 'Index Cond') !== undefined || info.rows < t.largeTableRows ||
+        (num(scan.plan, 'Plan Rows') ?? 0) > info.rows * t.selectiveFraction) continue
     const indexCols = ctx.catalog.indexColumns.get(nodeRef(scan).index ?? '') ?? []
     const filterCols = columnsIn(filter, str(scan.plan, 'Alias'))
     const columns = [...filterCols, ...indexCols.filter((c) => !filterCols.includes(c))]
