@@ -7,8 +7,9 @@
  * (statement-facts.ts), and the statement is sent with the extended protocol, which refuses a
  * second statement anyway. Plain EXPLAIN only plans — the executor never starts, so even a write
  * is planned without touching a row. ANALYZE executes, so it needs a proven read-only SELECT
- * whose functions, operators and views are non-volatile in the catalog (volatility.ts); the
- * connection it ran on is discarded afterwards, so no session state survives it.
+ * whose functions, operators and views are non-volatile in the catalog (volatility.ts). The
+ * connection is discarded afterwards (even plain EXPLAIN evaluates immutable and stable functions
+ * while planning), so no session state survives the request.
  */
 import type pg from 'pg'
 import { codedError, toGatewayError } from '../../client/pg-errors.js'
@@ -78,7 +79,7 @@ export async function explainStatement (
         executionMs: num(top as PlanNode, 'Execution Time') ?? null,
         findings
       }
-    }, { rollback: true, readOnly: true, discardConnection: analyze })
+    }, { rollback: true, readOnly: true, discardConnection: true })
   } catch (err) {
     throw explainError(err, node, timeoutMs)
   }
