@@ -35,6 +35,7 @@ import slowQueriesAdminRoutes from '../routes/admin/slow-queries.js'
 import alertsAdminRoutes from '../routes/admin/alerts.js'
 import partitionsAdminRoutes from '../routes/admin/partitions.js'
 import indexesAdminRoutes from '../routes/admin/indexes.js'
+import explainAdminRoutes from '../routes/admin/explain.js'
 import performancePageRoutes from '../routes/admin/performance-page.js'
 import performanceStreamRoutes from '../routes/admin/performance-stream.js'
 
@@ -80,6 +81,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
     await admin.register(alertsAdminRoutes)
     await admin.register(partitionsAdminRoutes)
     await admin.register(indexesAdminRoutes)
+    await admin.register(explainAdminRoutes)
     await admin.register(performanceStreamRoutes)
   })
 }

@@ -35,6 +35,10 @@ export const errors = {
   GW_ERR_QUERY_TIMEOUT: createError('GW_ERR_QUERY_TIMEOUT', 'Query exceeded the statement timeout', 503),
   GW_ERR_PRIMARY_READ_ONLY: createError('GW_ERR_PRIMARY_READ_ONLY', 'The primary database is in recovery (read-only)', 503),
 
+  // --- Optimizer: plan analysis (POST /admin/explain) ---
+  GW_ERR_EXPLAIN_REFUSED: createError('GW_ERR_EXPLAIN_REFUSED', '%s', 400),
+  GW_ERR_EXPLAIN_TIMEOUT: createError('GW_ERR_EXPLAIN_TIMEOUT', '%s', 422),
+
   // --- Anything else ---
   GW_ERR_INTERNAL: createError('GW_ERR_INTERNAL', 'Internal server error', 500)
 } as const

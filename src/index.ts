@@ -14,3 +14,4 @@ export { renderMarkdown, renderHtml, parsePeriod, type PerformanceReport, type R
 export { createSlowQueryLog, SlowQueryLog } from './monitoring/slow-queries/index.js'
 export type * from './monitoring/types.js'
 export { collectIndexHealth, INDEX_HEALTH_DEFAULTS, type IndexHealthOptions, type IndexHealthReport } from './optimizer/index-health/index.js'
+export { explainStatement, EXPLAIN_THRESHOLDS, FINDING_KINDS, type ExplainInput, type ExplainOptions, type ExplainResult, type Finding, type FindingKind } from './optimizer/explain/index.js'

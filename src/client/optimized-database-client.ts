@@ -19,6 +19,7 @@ import { collectIndexHealth, type IndexHealthOptions, type IndexHealthReport } f
 import type { PerformanceMetrics, SlowQueryGroup } from '../monitoring/types.js'
 import type { PerformanceReport } from '../monitoring/report.js'
 import type { ReplicaHealthOptions } from '../replicas/types.js'
+import { explainStatement, type ExplainInput, type ExplainOptions, type ExplainResult } from '../optimizer/explain/index.js'
 import { readCommitLsn, readInsertLsn } from './commit-lsn.js'
 import { DatabaseSession, checkConsistency, honouringConsistency, withConsistency } from './consistency.js'
 import { WRITE_OPERATIONS, updatedFields, createDelegates, createOperationHandler, type OperationHandler } from './delegates.js'
@@ -340,6 +341,12 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
 
   getDatabaseHealth (timeoutMs?: number): Promise<DatabaseHealth> {
     return checkHealth(this.pools.all(), timeoutMs)
+  }
+
+  /** The plan of a model query or one SQL statement, with findings; never changes a row (docs/optimizer.md). */
+  async explain (input: ExplainInput, options: ExplainOptions = {}): Promise<ExplainResult> {
+    this.assertOpen()
+    return await explainStatement(this, input, options)
   }
 
   private async run (node: NodeName, text: string, values: unknown[] | undefined, model?: ModelDef): Promise<pg.QueryResult> {

@@ -9,12 +9,12 @@ export async function withStatementTimeout<T> (
   pool: pg.Pool,
   timeoutMs: number,
   fn: (client: pg.PoolClient) => Promise<T>,
-  opts: { rollback?: boolean } = {}
+  opts: { rollback?: boolean; readOnly?: boolean; discardConnection?: boolean } = {}
 ): Promise<T> {
   const client = await pool.connect()
   let broken: Error | undefined
   try {
-    await client.query('BEGIN')
+    await client.query(opts.readOnly === true ? 'BEGIN READ ONLY' : 'BEGIN')
     // SET LOCAL takes no parameters; the value is an integer we built.
     await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.round(timeoutMs))}`)
     const result = await fn(client)
@@ -25,6 +25,7 @@ export async function withStatementTimeout<T> (
     await client.query('ROLLBACK').catch((e: Error) => { broken = e })
     throw err
   } finally {
-    client.release(broken)
+    // Discarded: session state the callback may have left (advisory locks, settings) ends with it.
+    client.release(broken ?? opts.discardConnection === true)
   }
 }
