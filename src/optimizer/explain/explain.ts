@@ -5,9 +5,9 @@
  *
  * Safety, in layers: the real parser must see exactly one SELECT/INSERT/UPDATE/DELETE/MERGE
  * (statement-facts.ts), and the statement is sent with the extended protocol, which refuses a
- * second statement anyway. Every explain (plain or ANALYZE) needs a proven read-only SELECT whose
- * functions, operators and views are non-volatile in the catalog (volatility.ts): plain EXPLAIN
- * would only plan, but the endpoint is for reads and refuses the rest outright. The
+ * second statement anyway. Plain EXPLAIN only plans — the executor never starts, so even a write
+ * is planned without touching a row. ANALYZE executes, so it needs a proven read-only SELECT
+ * whose functions, operators and views are non-volatile in the catalog (volatility.ts). The
  * connection is discarded afterwards (even plain EXPLAIN evaluates immutable and stable functions
  * while planning), so no session state survives the request.
  */
@@ -59,9 +59,7 @@ export async function explainStatement (
       // The parser that vetted the text reads string literals this way; the server must too.
       await client.query('SET LOCAL standard_conforming_strings = on')
       for (const [name, value] of settings) await client.query({ text: 'SELECT set_config($1, $2, true)', values: [name, value] })
-      // Every explain, not only ANALYZE: the endpoint answers for reads (issue 10: writes, CTE
-      // writes, FOR UPDATE and side-effecting functions are refused whatever the options).
-      await assertExecutable(client, facts)
+      if (analyze) await assertExecutable(client, facts)
       const config = { text: `EXPLAIN ${MONITORING_MARK} (${explainOptions}) ${query.text}`, values: query.values, queryMode: 'extended' }
       const res = await client.query<{ 'QUERY PLAN': unknown }>(config as pg.QueryConfig)
       const plan = res.rows[0]?.['QUERY PLAN'] as Array<Record<string, unknown>> | undefined

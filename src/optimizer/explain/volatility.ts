@@ -35,7 +35,7 @@ export async function assertExecutable (
   client: pg.ClientBase, facts: StatementFacts, where = 'The statement', depth = 0, seen = new Set<string>()
 ): Promise<void> {
   if (facts.notReadOnly !== undefined) {
-    throw refused(facts.notReadOnly.reason, `${where}: ${facts.notReadOnly.message}; only a single read-only SELECT is explained`)
+    throw refused(facts.notReadOnly.reason, `${where}: ${facts.notReadOnly.message}; ANALYZE would execute it (plain EXPLAIN plans without executing)`)
   }
   await assertFunctions(client, facts.functions, where)
   await assertOperators(client, facts.operators, where)
@@ -59,7 +59,7 @@ async function assertFunctions (client: pg.ClientBase, functions: QualifiedName[
     const f = checked[Number(row.i) - 1] as QualifiedName
     const shown = f.schema === undefined ? f.name : `${f.schema}.${f.name}`
     if (row.found === 0) throw refused('unknown_function', `${where} calls ${shown}(), which is not in pg_proc; only known functions can be checked for side effects`)
-    if (row.volatile > 0) throw refused('volatile_function', `${where} calls ${shown}(), a volatile function that may have side effects; only side-effect-free reads are explained`)
+    if (row.volatile > 0) throw refused('volatile_function', `${where} calls ${shown}(), a volatile function that may have side effects; ANALYZE would execute it`)
   }
 }
 
