@@ -34,6 +34,7 @@ import reportAdminRoutes from '../routes/admin/report.js'
 import slowQueriesAdminRoutes from '../routes/admin/slow-queries.js'
 import alertsAdminRoutes from '../routes/admin/alerts.js'
 import partitionsAdminRoutes from '../routes/admin/partitions.js'
+import indexAdviceAdminRoutes from '../routes/admin/index-advice.js'
 import performancePageRoutes from '../routes/admin/performance-page.js'
 import performanceStreamRoutes from '../routes/admin/performance-stream.js'
 
@@ -78,6 +79,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
     await admin.register(slowQueriesAdminRoutes)
     await admin.register(alertsAdminRoutes)
     await admin.register(partitionsAdminRoutes)
+    await admin.register(indexAdviceAdminRoutes)
     await admin.register(performanceStreamRoutes)
   })
 }

@@ -13,3 +13,4 @@ export { Monitor, type MonitorOptions, type RequestTotals } from './monitoring/m
 export { renderMarkdown, renderHtml, parsePeriod, type PerformanceReport, type ReportSection } from './monitoring/report.js'
 export { createSlowQueryLog, SlowQueryLog } from './monitoring/slow-queries/index.js'
 export type * from './monitoring/types.js'
+export { IndexAdvisor, WorkloadRecorder, ADVISOR_DEFAULTS, type AdvisorOptions, type AnalysisResult, type IndexSuggestion, type ApplyResult, type AppliedIndex, type ScheduledRun } from './optimizer/advisor/index.js'

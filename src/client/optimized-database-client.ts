@@ -17,6 +17,8 @@ import { Monitor } from '../monitoring/monitor.js'
 import type { PerformanceMetrics, SlowQueryGroup } from '../monitoring/types.js'
 import type { PerformanceReport } from '../monitoring/report.js'
 import type { ReplicaHealthOptions } from '../replicas/types.js'
+import { IndexAdvisor } from '../optimizer/advisor/advisor.js'
+import type { AnalysisResult } from '../optimizer/advisor/types.js'
 import { readCommitLsn, readInsertLsn } from './commit-lsn.js'
 import { DatabaseSession, checkConsistency, honouringConsistency, withConsistency } from './consistency.js'
 import { WRITE_OPERATIONS, updatedFields, createDelegates, createOperationHandler, type OperationHandler } from './delegates.js'
@@ -71,6 +73,8 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   readonly replicaManager: ReplicaManager
   /** Metrics, windows and roll-ups (src/monitoring); `config.monitoring.enabled: false` keeps it idle. */
   readonly monitor: Monitor
+  /** Workload recording and index advice (src/optimizer/advisor); records only while monitoring is enabled. */
+  readonly advisor: IndexAdvisor
   private readonly logger: ClientLogger
   private router: ReadRouter
   private readonly readPath: ReadPath
@@ -99,6 +103,7 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
       alertWindowSeconds: config.monitoring?.alertWindowSeconds,
       logger: this.logger
     })
+    this.advisor = new IndexAdvisor(this, { ...config.optimizer, instance: config.monitoring?.instance, logger: this.logger })
     const inFlight = new InFlight()
     this.router = options.readRouter ??
       new HealthAwareRouter(this.replicaManager, createStrategy(config.readStrategy, inFlight, (n) => this.replicaManager.latency(n)))
@@ -148,12 +153,14 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
     }))
     await this.replicaManager.start()
     await this.monitor.start()
+    if (this.monitor.enabled) this.advisor.start()
   }
 
   /** Ends the pools this client opened (never pools passed in). Idempotent. */
   async close (): Promise<void> {
     this.closed = true
     this.replicaManager.stop()
+    this.advisor.stop()
     await this.monitor.stop()
     await this.pools.close()
   }
@@ -314,6 +321,14 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   /** The performance report over `period` (`15m`, `1h`, `24h` default, `7d`); render it with renderMarkdown / renderHtml. */
   async generatePerformanceReport (opts: { period?: string } = {}): Promise<PerformanceReport> {
     return await this.monitor.generateReport(opts.period)
+  }
+
+  /**
+   * Index suggestions for the workload this client has run (and pg_stat_statements'), validated
+   * with hypopg when installed, else estimated from pg_stats. Nothing is built: see `advisor.apply(id)`.
+   */
+  async analyzePerformance (): Promise<AnalysisResult> {
+    return await this.advisor.analyze()
   }
 
   getDatabaseHealth (timeoutMs?: number): Promise<DatabaseHealth> {
