@@ -57,7 +57,11 @@ export async function analyzeWorkload (input: AnalysisInput): Promise<AnalysisRe
     const prepared: Prepared[] = []
     for (const s of workload.statements) {
       const shape = queryShape(s.sql)
-      if (shape === undefined) { skip(s, 'not a single-table read, update or delete the advisor can serve'); continue }
+      if (shape === undefined) {
+        // Statements without a table (SELECT f(…)) are no one's concern; those with one are reported.
+        if (/\bFROM\b/i.test(s.query)) skip(s, 'not analysed: no plain table in FROM (subquery, set operation, CTE or VALUES)')
+        continue
+      }
       if (shape.kind === 'insert') {
         const t = await tableOf(shape.relations[0]!)
         if (t !== undefined && s.source === 'gateway') gatewayWrites.set(t.table, (gatewayWrites.get(t.table) ?? 0) + s.rowsWritten)
@@ -76,7 +80,9 @@ export async function analyzeWorkload (input: AnalysisInput): Promise<AnalysisRe
         trials.push(tableTrial(shape, rel, t, pgTrgm !== 'absent'))
       }
       if (trials.every((t) => t.candidates.length === 0)) {
-        skip(s, small && trials.length === 0 ? `every table it reads is below ${o.minTableBytes} bytes` : 'no candidate: existing indexes already cover its columns')
+        skip(s, small && trials.length === 0
+          ? `every table it reads is below ${o.minTableBytes} bytes`
+          : trials.length === 0 ? 'reads no table the advisor can index (views, catalogs)' : 'no candidate: existing indexes already cover its columns')
         continue
       }
       let before: PlanSummary

@@ -66,24 +66,27 @@ const valueOf = (f: ColumnFilter, values: unknown[] | undefined): unknown =>
 export function estimateCost (e: EstimateInput): number {
   const { table: t, candidate: c } = e
   const rows = Math.max(1, t.rows)
+  // sel: the share of rows the index scan visits (its usable key prefix, or the trigram match);
+  // rest: the share of those the other conditions keep (what an ordered LIMIT must walk past).
   let sel = 1
+  const used = new Set<ColumnFilter>()
   if (c.method === 'gin') {
     sel = e.plannerRows !== null ? Math.min(1, e.plannerRows / rows) : 0.01
+    for (const x of e.filters) if (x.op === 'contains' && x.column === c.columns[0]) used.add(x)
   } else {
     // The usable prefix: equality columns in key order, then at most one range column.
     for (const col of c.columns) {
       const f = e.filters.filter((x) => x.column === col && x.op !== 'contains')
       if (f.length === 0) break
-      for (const x of f) sel *= selectivity(x, t.stats.get(col), rows, valueOf(x, e.values))
+      for (const x of f) { sel *= selectivity(x, t.stats.get(col), rows, valueOf(x, e.values)); used.add(x) }
       if (f.some((x) => x.op === 'range')) break
     }
-    if (c.where !== null) {
-      const pred = e.filters.find((x) => x.constantPredicate === c.where)
-      if (pred !== undefined) sel *= selectivity(pred, t.stats.get(pred.column), rows, valueOf(pred, e.values))
-    }
+    const pred = c.where === null ? undefined : e.filters.find((x) => x.constantPredicate === c.where)
+    if (pred !== undefined) { sel *= selectivity(pred, t.stats.get(pred.column), rows, valueOf(pred, e.values)); used.add(pred) }
   }
+  const rest = e.filters.filter((x) => !used.has(x)).reduce((a, x) => a * selectivity(x, t.stats.get(x.column), rows, valueOf(x, e.values)), 1)
   let matched = Math.max(1, sel * rows)
-  if (e.orderedLimit !== null) matched = Math.min(matched, e.orderedLimit)
+  if (e.orderedLimit !== null) matched = Math.min(matched, e.orderedLimit / Math.max(rest, 1 / rows))
   const indexPages = Math.max(1, (estimateBytes(t, c) / BLOCK) * Math.min(1, matched / rows))
   const indexCost = RANDOM_PAGE + indexPages * SEQ_PAGE + matched * (CPU_INDEX_TUPLE + CPU_OPERATOR) +
     (c.method === 'gin' ? 10 * RANDOM_PAGE : 0)

@@ -111,7 +111,8 @@ export class WorkloadRecorder {
     const statStatements = await statStatementsUsable(primary).catch(() => false)
     if (statStatements) {
       for (const s of byFingerprint(await readStatStatements(primary, 0), this.ids)) {
-        if (byFp.has(s.fingerprint) || s.fingerprint.startsWith('raw:')) continue
+        // DDL, utility statements and function calls offer nothing an index could serve.
+        if (byFp.has(s.fingerprint) || this.ids.identify(s.query).kind !== 'explainable') continue
         byFp.set(s.fingerprint, {
           fingerprint: s.fingerprint, query: s.query, sql: s.query, source: 'pg_stat_statements', model: null,
           calls: s.calls, totalMs: s.totalMs, meanMs: s.totalMs / s.calls, rowsWritten: 0
