@@ -36,6 +36,7 @@ import alertsAdminRoutes from '../routes/admin/alerts.js'
 import partitionsAdminRoutes from '../routes/admin/partitions.js'
 import indexesAdminRoutes from '../routes/admin/indexes.js'
 import explainAdminRoutes from '../routes/admin/explain.js'
+import indexAdviceAdminRoutes from '../routes/admin/index-advice.js'
 import performancePageRoutes from '../routes/admin/performance-page.js'
 import performanceStreamRoutes from '../routes/admin/performance-stream.js'
 
@@ -82,6 +83,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
     await admin.register(partitionsAdminRoutes)
     await admin.register(indexesAdminRoutes)
     await admin.register(explainAdminRoutes)
+    await admin.register(indexAdviceAdminRoutes)
     await admin.register(performanceStreamRoutes)
   })
 }

@@ -15,3 +15,4 @@ export { createSlowQueryLog, SlowQueryLog } from './monitoring/slow-queries/inde
 export type * from './monitoring/types.js'
 export { collectIndexHealth, INDEX_HEALTH_DEFAULTS, type IndexHealthOptions, type IndexHealthReport } from './optimizer/index-health/index.js'
 export { explainStatement, EXPLAIN_THRESHOLDS, FINDING_KINDS, type ExplainInput, type ExplainOptions, type ExplainResult, type Finding, type FindingKind } from './optimizer/explain/index.js'
+export { IndexAdvisor, WorkloadRecorder, ADVISOR_DEFAULTS, type AdvisorOptions, type AnalysisResult, type IndexSuggestion, type ApplyResult, type AppliedIndex, type ScheduledRun } from './optimizer/advisor/index.js'

@@ -20,6 +20,8 @@ import type { PerformanceMetrics, SlowQueryGroup } from '../monitoring/types.js'
 import type { PerformanceReport } from '../monitoring/report.js'
 import type { ReplicaHealthOptions } from '../replicas/types.js'
 import { explainStatement, type ExplainInput, type ExplainOptions, type ExplainResult } from '../optimizer/explain/index.js'
+import { IndexAdvisor } from '../optimizer/advisor/advisor.js'
+import type { AnalysisResult } from '../optimizer/advisor/types.js'
 import { readCommitLsn, readInsertLsn } from './commit-lsn.js'
 import { DatabaseSession, checkConsistency, honouringConsistency, withConsistency } from './consistency.js'
 import { WRITE_OPERATIONS, updatedFields, createDelegates, createOperationHandler, type OperationHandler } from './delegates.js'
@@ -74,6 +76,8 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   readonly replicaManager: ReplicaManager
   /** Metrics, windows and roll-ups (src/monitoring); `config.monitoring.enabled: false` keeps it idle. */
   readonly monitor: Monitor
+  /** Workload recording and index advice (src/optimizer/advisor); records only while monitoring is enabled. */
+  readonly advisor: IndexAdvisor
   private readonly logger: ClientLogger
   private router: ReadRouter
   private readonly readPath: ReadPath
@@ -104,6 +108,7 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
       alertWindowSeconds: config.monitoring?.alertWindowSeconds,
       logger: this.logger
     })
+    this.advisor = new IndexAdvisor(this, { ...config.optimizer, instance: config.monitoring?.instance, logger: this.logger })
     const inFlight = new InFlight()
     this.router = options.readRouter ??
       new HealthAwareRouter(this.replicaManager, createStrategy(config.readStrategy, inFlight, (n) => this.replicaManager.latency(n)))
@@ -160,6 +165,7 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
         warn: (o, m) => this.logger.warn(o, m), info: (o, m) => this.logger.info?.(o, m), error: (o, m) => this.logger.error(o, m)
       })
     }
+    if (this.monitor.enabled) this.advisor.start()
   }
 
   /** Ends the pools this client opened (never pools passed in). Idempotent. */
@@ -167,6 +173,7 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
     this.closed = true
     this.replicaManager.stop()
     await this.ownCache?.close()
+    this.advisor.stop()
     await this.monitor.stop()
     await this.pools.close()
   }
@@ -337,6 +344,14 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   async indexHealth (opts: IndexHealthOptions = {}): Promise<IndexHealthReport> {
     this.assertOpen()
     return await collectIndexHealth(this.pools.all(), opts)
+  }
+
+  /**
+   * Index suggestions for the workload this client has run (and pg_stat_statements'), validated
+   * with hypopg when installed, else estimated from pg_stats. Nothing is built: see `advisor.apply(id)`.
+   */
+  async analyzePerformance (): Promise<AnalysisResult> {
+    return await this.advisor.analyze()
   }
 
   getDatabaseHealth (timeoutMs?: number): Promise<DatabaseHealth> {

@@ -4,6 +4,7 @@
  */
 import type { ModelRows } from '../models/types.js'
 import type { ReplicaHealthOptions } from '../replicas/types.js'
+import type { AdvisorOptions } from '../optimizer/advisor/types.js'
 
 export type Scalar = string | number | boolean | Date | null
 
@@ -143,6 +144,8 @@ export interface DatabaseConfig {
   replicaHealth?: Partial<ReplicaHealthOptions>
   /** Monitoring (src/monitoring): on by default; MONITORING_ENABLED, SLOW_QUERY_THRESHOLD. */
   monitoring?: MonitoringConfig
+  /** Index advisor settings (src/optimizer/advisor; defaults: ADVISOR_DEFAULTS). */
+  optimizer?: Partial<AdvisorOptions>
   /**
    * The client's own query cache behind `db.cached`, built by `connect()` (src/cache/client-cache.ts).
    * Set by createDatabaseConfig() from REDIS_URL and CACHE_*; absent (or disabled) when something

@@ -4,6 +4,7 @@ import type { GatewayConfig } from './schema.js'
 import { createDatabaseConfig } from './database.js'
 import { gatewayError } from '../errors.js'
 import { splitUrls } from './load.js'
+import { parseSize } from '../cache/size.js'
 
 export function databaseConfigFrom (config: GatewayConfig): DatabaseConfig {
   if (!config.DATABASE_URL) throw gatewayError('GW_ERR_CONFIG', 'DATABASE_URL must be set before the app is built')
@@ -24,6 +25,12 @@ export function databaseConfigFrom (config: GatewayConfig): DatabaseConfig {
   return {
     ...rest,
     monitoring: { ...rest.monitoring!, alertWindowSeconds: config.ALERT_EVAL_INTERVAL, ...(config.MONITORING_INSTANCE_ID !== undefined ? { instance: config.MONITORING_INSTANCE_ID } : {}) },
+    optimizer: {
+      autoApply: config.OPTIMIZER_AUTO_APPLY,
+      autoApplyMinSaving: config.OPTIMIZER_AUTO_APPLY_MIN_SAVING,
+      minTableBytes: parseSize(config.OPTIMIZER_MIN_TABLE_SIZE),
+      lockTimeoutMs: config.OPTIMIZER_LOCK_TIMEOUT_MS
+    },
     replicaHealth: {
       intervalMs: config.REPLICA_HEALTH_INTERVAL_MS,
       maxLagMs: config.REPLICA_MAX_LAG_MS,

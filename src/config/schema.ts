@@ -86,6 +86,12 @@ export const configSchema = Type.Object({
   PARTITION_ARCHIVE_SCHEMA: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', description: 'a schema name (lower-case letters, digits, _) to move expired partitions to instead of dropping them' })),
   PARTITION_LOCK_TIMEOUT_MS: int(2_000, 10, 600_000, 'milliseconds a maintenance step waits for a lock before it gives up until the next run'),
 
+  // --- Query optimizer ---
+  OPTIMIZER_AUTO_APPLY: bool(false),
+  OPTIMIZER_AUTO_APPLY_MIN_SAVING: ratio(0.9, 'cost saving a validated suggestion needs to be built automatically'),
+  OPTIMIZER_MIN_TABLE_SIZE: Type.String({ default: '10mb', pattern: '^\\d+(\\.\\d+)?\\s*(b|kb|mb|gb)?$', description: 'a table size such as 10mb below which no index is suggested' }),
+  OPTIMIZER_LOCK_TIMEOUT_MS: int(5_000, 10, 600_000, 'milliseconds an index build waits for a lock before it fails'),
+
   // --- GraphQL ---
   GRAPHQL_MAX_DEPTH: int(8, 1, 50, 'an integer from 1 to 50'),
   GRAPHQL_INTROSPECTION: bool(true),
