@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import { STATUS_CODES } from 'node:http'
 import { isGatewayError, type ErrorCode } from '../src/errors.js'
+import { closest } from '../src/util/closest.js'
 
 export interface ErrorBody {
   statusCode: number
@@ -25,16 +26,16 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 }
 
 /** Maps any thrown value to the public error body. Shared with GraphQL's error formatter. */
-export function toErrorBody (err: unknown): ErrorBody {
+export function toErrorBody (err: unknown, contentType?: string): ErrorBody {
   if (isGatewayError(err)) {
     const statusCode = err.statusCode
     return body(statusCode, err.code, statusCode >= 500 ? undefined : err.message, statusCode < 500 ? err.details : undefined)
   }
   const fe = err as FastifyError
-  if (fe && Array.isArray(fe.validation)) {
-    const v = fe.validation[0]
-    const field = fieldOf(fe.validationContext, v?.instancePath, v?.params as Record<string, unknown> | undefined)
-    return body(400, 'GW_ERR_VALIDATION', `${field}: ${v?.message ?? 'is invalid'}`, { field })
+  if (fe && Array.isArray(fe.validation)) return validationBody(fe.validation as ValidationError[], fe.validationContext)
+  if (fe?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const given = contentType === undefined || contentType === '' ? 'no Content-Type' : `Content-Type ${contentType.split(';')[0]!.trim()}`
+    return body(415, 'GW_ERR_UNSUPPORTED_MEDIA_TYPE', `Unsupported request body (${given}): send JSON with Content-Type: application/json`)
   }
   if (fe && typeof fe.code === 'string' && FASTIFY_CODES[fe.code]) {
     const code = FASTIFY_CODES[fe.code]!
@@ -58,6 +59,44 @@ function body (statusCode: number, code: ErrorCode, message?: string, details?: 
   return out
 }
 
+interface ValidationError {
+  keyword?: string
+  instancePath?: string
+  message?: string
+  params?: Record<string, unknown>
+  /** With ajv's `verbose` (src/app-options.ts): the schema holding the failed keyword. */
+  parentSchema?: { properties?: Record<string, unknown> }
+  data?: unknown
+}
+
+/** The first error, said so the caller can fix it: allowed values, "did you mean" for unknown names. */
+function validationBody (errors: ValidationError[], context: string | undefined): ErrorBody {
+  const v = errors[0]
+  const field = fieldOf(context, v?.instancePath, v?.params)
+  if (v?.keyword === 'enum' && Array.isArray(v.params?.allowedValues)) {
+    const allowed = v.params.allowedValues as unknown[]
+    return body(400, 'GW_ERR_VALIDATION', `${field}: must be one of ${allowed.map(String).join(', ')}`, { field, allowed })
+  }
+  if (v?.keyword === 'additionalProperties' && typeof v.params?.additionalProperty === 'string') {
+    const name = v.params.additionalProperty
+    const known = Object.keys(v.parentSchema?.properties ?? {})
+    const hint = closest(name, known)
+    const what = context === 'querystring' ? 'query parameter' : context === 'headers' ? 'header' : 'field'
+    const message = `${field}: unknown ${what}${hint === undefined ? '' : `; did you mean ${hint}?`}${known.length === 0 ? '' : ` (allowed: ${known.join(', ')})`}`
+    return body(400, 'GW_ERR_VALIDATION', message, { field, ...(hint === undefined ? {} : { didYouMean: hint }), allowed: known })
+  }
+  if (v?.keyword === 'required' && typeof v.params?.missingProperty === 'string' && v.data !== null && typeof v.data === 'object') {
+    // A required field missing beside an unknown one is usually a typo of it.
+    const known = new Set(Object.keys(v.parentSchema?.properties ?? {}))
+    const typo = closest(v.params.missingProperty, Object.keys(v.data).filter((k) => !known.has(k)))
+    if (typo !== undefined) return body(400, 'GW_ERR_VALIDATION', `${field}: is required; got ${JSON.stringify(typo)} — did you mean ${v.params.missingProperty}?`, { field, didYouMean: v.params.missingProperty })
+  }
+  if (context === 'body' && (v?.instancePath ?? '') === '' && v?.keyword === 'type') {
+    return body(400, 'GW_ERR_VALIDATION', `body: ${v.message ?? 'is invalid'} — send a JSON body with Content-Type: application/json`, { field })
+  }
+  return body(400, 'GW_ERR_VALIDATION', `${field}: ${v?.message ?? 'is invalid'}`, { field })
+}
+
 function fieldOf (context: string | undefined, path: string | undefined, params: Record<string, unknown> | undefined): string {
   const parts = [context ?? 'body']
   const p = (path ?? '').split('/').filter(Boolean)
@@ -70,7 +109,7 @@ function fieldOf (context: string | undefined, path: string | undefined, params:
 
 async function errorsPlugin (app: FastifyInstance) {
   app.setErrorHandler((err, request, reply) => {
-    const out = toErrorBody(err)
+    const out = toErrorBody(err, request.headers['content-type'])
     if (out.statusCode >= 500) request.log.error({ err }, 'request failed')
     else request.log.info({ code: out.code }, out.message)
     if (out.statusCode === 503) reply.header('Retry-After', '1')

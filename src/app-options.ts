@@ -23,7 +23,9 @@ export function appOptions (config: GatewayConfig, overrides: { logger?: Fastify
         removeAdditional: false,
         coerceTypes: 'array',
         useDefaults: true,
-        allErrors: false
+        allErrors: false,
+        // Errors carry their schema, so a 400 can list the allowed fields (plugins/errors.ts).
+        verbose: true
       }
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 }
