@@ -18,6 +18,7 @@ import responseCachePlugin from '../plugins/response-cache.js'
 import slowQueriesPlugin from '../plugins/slow-queries.js'
 import alertsPlugin from '../plugins/alerts.js'
 import partitionsPlugin from '../plugins/partitions.js'
+import maintenancePlugin from '../plugins/maintenance.js'
 import adminAuthPlugin from '../plugins/admin-auth.js'
 import swaggerPlugin from '../plugins/swagger.js'
 import monitoringPlugin from '../plugins/monitoring.js'
@@ -34,6 +35,7 @@ import reportAdminRoutes from '../routes/admin/report.js'
 import slowQueriesAdminRoutes from '../routes/admin/slow-queries.js'
 import alertsAdminRoutes from '../routes/admin/alerts.js'
 import partitionsAdminRoutes from '../routes/admin/partitions.js'
+import maintenanceAdminRoutes from '../routes/admin/maintenance.js'
 import performancePageRoutes from '../routes/admin/performance-page.js'
 import performanceStreamRoutes from '../routes/admin/performance-stream.js'
 
@@ -55,6 +57,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
   await fastify.register(slowQueriesPlugin)
   await fastify.register(alertsPlugin)
   await fastify.register(partitionsPlugin)
+  await fastify.register(maintenancePlugin)
   await fastify.register(responseCachePlugin)
   await fastify.register(adminAuthPlugin)
   await fastify.register(swaggerPlugin)
@@ -78,6 +81,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
     await admin.register(slowQueriesAdminRoutes)
     await admin.register(alertsAdminRoutes)
     await admin.register(partitionsAdminRoutes)
+    await admin.register(maintenanceAdminRoutes)
     await admin.register(performanceStreamRoutes)
   })
 }

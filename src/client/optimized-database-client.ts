@@ -14,6 +14,8 @@ import { PoolRegistry, type ExternalPools } from '../pools/pool-registry.js'
 import { maxLsn } from '../replicas/lsn.js'
 import { ReplicaManager } from '../replicas/replica-manager.js'
 import { Monitor } from '../monitoring/monitor.js'
+import { MaintenanceRunner, type MaintenanceJob } from '../maintenance/index.js'
+import { PartitionManager, gatewayTables, METRICS_TABLES } from '../partitions/index.js'
 import type { PerformanceMetrics, SlowQueryGroup } from '../monitoring/types.js'
 import type { PerformanceReport } from '../monitoring/report.js'
 import type { ReplicaHealthOptions } from '../replicas/types.js'
@@ -71,6 +73,10 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   readonly replicaManager: ReplicaManager
   /** Metrics, windows and roll-ups (src/monitoring); `config.monitoring.enabled: false` keeps it idle. */
   readonly monitor: Monitor
+  /** Partition maintenance of the primary (src/partitions), over `config.maintenance.tables`. */
+  readonly partitions: PartitionManager
+  /** Maintenance jobs (src/maintenance): recorded, one at a time across instances. */
+  readonly maintenance: MaintenanceRunner
   private readonly logger: ClientLogger
   private router: ReadRouter
   private readonly readPath: ReadPath
@@ -97,6 +103,22 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
       slowQueryThresholdMs: config.monitoring?.slowQueryThresholdMs,
       instance: config.monitoring?.instance,
       alertWindowSeconds: config.monitoring?.alertWindowSeconds,
+      logger: this.logger
+    })
+    const m = config.maintenance ?? {}
+    this.partitions = new PartitionManager(this.pools.primary, {
+      tables: m.tables ?? gatewayTables(), lockTimeoutMs: m.lockTimeoutMs, archiveSchema: m.archiveSchema, logger: this.logger
+    })
+    this.maintenance = new MaintenanceRunner({
+      pool: this.pools.primary,
+      partitions: this.partitions,
+      metricsTables: METRICS_TABLES,
+      lockTimeoutMs: m.lockTimeoutMs,
+      thresholds: m.thresholds,
+      instance: this.monitor.instance,
+      // Installed later by the query cache (createQueryCache), if ever.
+      invalidate: () => this.invalidateCache,
+      warm: () => this.warmCache,
       logger: this.logger
     })
     const inFlight = new InFlight()
@@ -153,6 +175,7 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   /** Ends the pools this client opened (never pools passed in). Idempotent. */
   async close (): Promise<void> {
     this.closed = true
+    await this.maintenance.close()
     this.replicaManager.stop()
     await this.monitor.stop()
     await this.pools.close()
@@ -314,6 +337,22 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   /** The performance report over `period` (`15m`, `1h`, `24h` default, `7d`); render it with renderMarkdown / renderHtml. */
   async generatePerformanceReport (opts: { period?: string } = {}): Promise<PerformanceReport> {
     return await this.monitor.generateReport(opts.period)
+  }
+
+  /**
+   * Runs maintenance tasks as one recorded job and resolves with it once finished (per-task status,
+   * duration and what was done, or would be for a dry run). Without `tasks`: every task, warm-cache
+   * only when a query cache is installed. Throws GW_ERR_MAINTENANCE_RUNNING while a job runs on any
+   * instance. See docs/maintenance.md.
+   */
+  async runMaintenance (tasks?: string[], opts: { dryRun?: boolean } = {}): Promise<MaintenanceJob> {
+    this.assertOpen()
+    return await this.maintenance.run(tasks, { dryRun: opts.dryRun ?? false, requestedBy: 'library' })
+  }
+
+  /** The `partitions` task alone: premake, empty the default partitions, retention (docs/partitions.md). */
+  async cleanupPartitions (opts: { dryRun?: boolean } = {}): Promise<MaintenanceJob> {
+    return await this.runMaintenance(['partitions'], opts)
   }
 
   getDatabaseHealth (timeoutMs?: number): Promise<DatabaseHealth> {

@@ -3,6 +3,8 @@
  * name in it is checked against the model registry before SQL is built.
  */
 import type { ModelRows } from '../models/types.js'
+import type { PartitionedTable } from '../partitions/tables.js'
+import type { SelectionThresholds } from '../maintenance/vacuum.js'
 import type { ReplicaHealthOptions } from '../replicas/types.js'
 
 export type Scalar = string | number | boolean | Date | null
@@ -136,6 +138,19 @@ export interface DatabaseConfig {
   replicaHealth?: Partial<ReplicaHealthOptions>
   /** Monitoring (src/monitoring): on by default; MONITORING_ENABLED, SLOW_QUERY_THRESHOLD. */
   monitoring?: MonitoringConfig
+  /** Partition maintenance and maintenance jobs (src/partitions, src/maintenance). */
+  maintenance?: MaintenanceConfig
+}
+
+export interface MaintenanceConfig {
+  /** The partitioned tables with their retention; default gatewayTables() with the SPEC defaults. */
+  tables?: PartitionedTable[]
+  /** lock_timeout of every maintenance statement (PARTITION_LOCK_TIMEOUT_MS; default 2000). */
+  lockTimeoutMs?: number
+  /** Move expired partitions to this schema instead of dropping them (PARTITION_ARCHIVE_SCHEMA). */
+  archiveSchema?: string
+  /** VACUUM / ANALYZE selection (default SELECTION_DEFAULTS, docs/maintenance.md). */
+  thresholds?: Partial<SelectionThresholds>
 }
 
 export interface MonitoringConfig {

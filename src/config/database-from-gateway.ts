@@ -4,6 +4,7 @@ import type { GatewayConfig } from './schema.js'
 import { createDatabaseConfig } from './database.js'
 import { gatewayError } from '../errors.js'
 import { splitUrls } from './load.js'
+import { gatewayTables } from '../partitions/tables.js'
 
 export function databaseConfigFrom (config: GatewayConfig): DatabaseConfig {
   if (!config.DATABASE_URL) throw gatewayError('GW_ERR_CONFIG', 'DATABASE_URL must be set before the app is built')
@@ -22,6 +23,11 @@ export function databaseConfigFrom (config: GatewayConfig): DatabaseConfig {
   return {
     ...db,
     monitoring: { ...db.monitoring!, alertWindowSeconds: config.ALERT_EVAL_INTERVAL, ...(config.MONITORING_INSTANCE_ID !== undefined ? { instance: config.MONITORING_INSTANCE_ID } : {}) },
+    maintenance: {
+      tables: gatewayTables(config),
+      lockTimeoutMs: config.PARTITION_LOCK_TIMEOUT_MS,
+      ...(config.PARTITION_ARCHIVE_SCHEMA !== undefined ? { archiveSchema: config.PARTITION_ARCHIVE_SCHEMA } : {})
+    },
     replicaHealth: {
       intervalMs: config.REPLICA_HEALTH_INTERVAL_MS,
       maxLagMs: config.REPLICA_MAX_LAG_MS,

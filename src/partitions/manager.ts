@@ -75,7 +75,13 @@ export class PartitionManager {
     this.lockTimeoutMs = opts.lockTimeoutMs ?? 2_000
   }
 
-  async run (options: { dryRun?: boolean; now?: Date } = {}): Promise<MaintenanceRun> {
+  /** The declared tables this manager maintains. */
+  get tables (): readonly PartitionedTable[] {
+    return this.opts.tables
+  }
+
+  /** One run over every declared table, or only those named in `tables`. */
+  async run (options: { dryRun?: boolean; now?: Date; tables?: readonly string[] } = {}): Promise<MaintenanceRun> {
     const started = Date.now()
     const now = options.now ?? this.opts.now?.() ?? new Date()
     const dryRun = options.dryRun ?? false
@@ -92,6 +98,7 @@ export class PartitionManager {
       await client.query(`SET lock_timeout = ${Math.max(1, Math.floor(this.lockTimeoutMs))}`)
       const steps: StepResult[] = []
       for (const table of this.opts.tables) {
+        if (options.tables !== undefined && !options.tables.includes(table.name)) continue
         try {
           steps.push(...await this.maintain(client, table, now, dryRun))
         } catch (err) {
