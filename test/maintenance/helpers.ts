@@ -49,13 +49,18 @@ export async function tableStats (db: pg.Pool, table: string): Promise<{ dead: n
   return rows[0]
 }
 
+/** Drops `table` when the test of `db` (from testPool) ends, before the pool is ended. */
+export function dropAtEnd (db: pg.Pool, table: string): void {
+  tablesOf.get(db)!.push(table)
+}
+
 /**
  * A table with `rows` rows, vacuumed and analyzed (clean) and out of autovacuum's reach, so only
  * the test decides when it gets dirty. Dropped when the test ends (`db` from testPool).
  */
 export async function cleanTable (db: pg.Pool, name: string, rows = 1000): Promise<void> {
   await db.query(`CREATE TABLE ${name} (id int PRIMARY KEY, v int NOT NULL) WITH (autovacuum_enabled = false)`)
-  tablesOf.get(db)!.push(name)
+  dropAtEnd(db, name)
   await modify(db, `INSERT INTO ${name} SELECT g, 0 FROM generate_series(1, ${rows}) g`)
   await db.query(`VACUUM ANALYZE ${name}`)
 }
