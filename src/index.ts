@@ -13,3 +13,5 @@ export { Monitor, type MonitorOptions, type RequestTotals } from './monitoring/m
 export { renderMarkdown, renderHtml, parsePeriod, type PerformanceReport, type ReportSection } from './monitoring/report.js'
 export { createSlowQueryLog, SlowQueryLog } from './monitoring/slow-queries/index.js'
 export type * from './monitoring/types.js'
+export { MAINTENANCE_TASKS, SELECTION_DEFAULTS, type MaintenanceJob, type TaskName, type TaskResult, type TaskItem, type SelectionThresholds } from './maintenance/index.js'
+export { gatewayTables, type PartitionedTable } from './partitions/index.js'

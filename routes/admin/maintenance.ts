@@ -72,10 +72,14 @@ const maintenanceAdmin: FastifyPluginAsyncTypebox = async (app) => {
   }, async (req, reply) => {
     if (req.validationError !== undefined) {
       const b = toErrorBody(req.validationError)
-      const tasks: unknown = (req.body as { tasks?: unknown } | null)?.tasks
+      const body: unknown = req.body
+      const fields = body !== null && typeof body === 'object' && !Array.isArray(body) ? Object.keys(body) : []
+      const extra = fields.filter((k) => !Object.hasOwn(StartBody.properties, k)).map((k) => JSON.stringify(k))
+      const tasks: unknown = (body as { tasks?: unknown } | null)?.tasks
       const unknown = Array.isArray(tasks) ? tasks.filter((t) => !isTaskName(t)).map((t) => JSON.stringify(t)) : []
-      throw gatewayError('GW_ERR_VALIDATION',
-        `${b.message}${unknown.length > 0 ? ` (unknown task(s) ${unknown.join(', ')})` : ''}; the body is { tasks?: string[], dryRun?: boolean } with tasks from: ${MAINTENANCE_TASKS.join(', ')}`,
+      // TypeBox words an extra field "schema is false": say what is wrong instead.
+      const reason = extra.length > 0 ? `body: unknown field(s) ${extra.join(', ')}` : `${b.message}${unknown.length > 0 ? ` (unknown task(s) ${unknown.join(', ')})` : ''}`
+      throw gatewayError('GW_ERR_VALIDATION', `${reason}; the body is { tasks?: string[], dryRun?: boolean } with tasks from: ${MAINTENANCE_TASKS.join(', ')}`,
         { ...b.details, allowedTasks: [...MAINTENANCE_TASKS] })
     }
     const job = await app.maintenance.start(req.body?.tasks, { dryRun: req.body?.dryRun ?? false, requestedBy: 'api' })

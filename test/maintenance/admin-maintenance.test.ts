@@ -138,14 +138,14 @@ test('a job left running by an instance that vanished is marked abandoned, and b
 test('bad input → 400 naming the allowed tasks; bad ids → 400 / 404', async (t) => {
   const app = await buildTestApp(t)
   const cases: Array<[unknown, RegExp]> = [
-    [{ tasks: ['vacuum', 'nope'] }, /unknown task\(s\) "nope"/],
+    [{ tasks: ['vacuum', 'nope'] }, /^body\.tasks\.1: .* \(unknown task\(s\) "nope"\)/],
     [{ tasks: 'vacuum' }, /body\.tasks/],
     [{ tasks: [] }, /body\.tasks/],
     [{ tasks: ['vacuum', 'vacuum'] }, /body\.tasks/],
     [{ tasks: [1] }, /body\.tasks/],
     [{ dryRun: 'true' }, /body\.dryRun/],
     [{ dryRun: 1 }, /body\.dryRun/],
-    [{ tasks: ['vacuum'], force: true }, /must not have additional properties|force/],
+    [{ tasks: ['vacuum'], force: true }, /^body: unknown field\(s\) "force"/],
     [[], /body/]
   ]
   for (const [payload, message] of cases) {
