@@ -135,6 +135,20 @@ test('a job left running by an instance that vanished is marked abandoned, and b
   assert.equal((await pollJob(app, res.json().id)).status, 'done')
 })
 
+test('a stale running row does not block the next job: the start that takes the lock marks it abandoned', async (t) => {
+  const app = await buildTestApp(t)
+  const db = testPool(t)
+  const { rows } = await db.query(
+    "INSERT INTO gateway_maintenance_jobs (tasks, status, requested_by, instance, started_at) VALUES ('{analyze}', 'running', 'api', 'crashed', now()) RETURNING id")
+  const stale = Number(rows[0].id)
+  const res = await app.inject(post({ tasks: ['analyze'], dryRun: true }))
+  assert.equal(res.statusCode, 202, res.body)
+  const old = (await db.query('SELECT status, error FROM gateway_maintenance_jobs WHERE id = $1', [stale])).rows[0]
+  assert.equal(old.status, 'abandoned')
+  assert.match(old.error, /found when the next job started/)
+  assert.equal((await pollJob(app, res.json().id)).status, 'done')
+})
+
 test('bad input → 400 naming the allowed tasks; bad ids → 400 / 404', async (t) => {
   const app = await buildTestApp(t)
   const cases: Array<[unknown, RegExp]> = [
