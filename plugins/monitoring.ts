@@ -39,7 +39,7 @@ async function monitoringPlugin (app: FastifyInstance) {
     monitor.setCacheSource(() => cacheTotals(app))
     const hist = app.routeHistogram
     if (hist !== undefined) monitor.setRequestSource(async () => requestTotalsOf(hist))
-    await monitor.persistTo(app.db.pools.primary, { retentionDays: app.config.METRICS_RETENTION_DAYS })
+    await monitor.persistTo(app.db.pools.primary)
   }
   monitor.setReportSection('cache', () => ({
     title: 'Cache',

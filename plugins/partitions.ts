@@ -1,11 +1,12 @@
 /**
- * The partition manager of the app (src/partitions): `app.partitions`, on the primary pool, over
- * the tables of src/partitions/tables.ts with the retention settings; `app.partitionsOverview()`
- * feeds GET /admin/partitions, the report's Partitions section and the dashboard.
+ * The partition manager of the app: the client's (src/partitions, on the primary pool, over the
+ * tables of src/partitions/tables.ts with the retention settings — src/config/database-from-gateway.ts).
+ * The maintenance jobs that run it are plugins/maintenance.ts; `app.partitionsOverview()` feeds
+ * GET /admin/partitions, the report's Partitions section and the dashboard.
  */
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { PartitionManager, gatewayTables, overviewSummary, partitionsOverview, type PartitionedTable, type TableOverview } from '../src/partitions/index.js'
+import { overviewSummary, partitionsOverview, type PartitionManager, type PartitionedTable, type TableOverview } from '../src/partitions/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -18,14 +19,9 @@ declare module 'fastify' {
 
 async function partitionsPlugin (app: FastifyInstance) {
   const c = app.config
-  const tables = gatewayTables(c)
+  const tables = [...app.db.partitions.tables]
   app.decorate('partitionedTables', tables)
-  app.decorate('partitions', new PartitionManager(app.db.pools.primary, {
-    tables,
-    lockTimeoutMs: c.PARTITION_LOCK_TIMEOUT_MS,
-    ...(c.PARTITION_ARCHIVE_SCHEMA !== undefined ? { archiveSchema: c.PARTITION_ARCHIVE_SCHEMA } : {}),
-    logger: app.log
-  }))
+  app.decorate('partitions', app.db.partitions)
   const overview = async (): Promise<TableOverview[]> => await partitionsOverview({
     manager: app.partitions,
     tables,

@@ -1,7 +1,7 @@
 /**
  * The maintenance schedule: one table of jobs (SPEC §6, the seed document's cadence), run by
  * @fastify/schedule + toad-scheduler `CronJob`s (started in onReady, stopped on close; a job never
- * overlaps itself). Later issues add rows (weekly index analysis and report generation).
+ * overlaps itself) through the maintenance runner, so every scheduled run is a recorded job. Later issues add rows (weekly index analysis and report generation).
  * Each job's last result feeds `gateway_maintenance_last_success_timestamp_seconds` and the
  * `maintenance_failed` alert rule.
  */
@@ -10,6 +10,8 @@ import type { FastifyInstance } from 'fastify'
 import { fastifySchedule } from '@fastify/schedule'
 import { AsyncTask, CronJob } from 'toad-scheduler'
 import { Cron } from 'croner'
+import { isGatewayError } from '../src/errors.js'
+import type { TaskName } from '../src/maintenance/index.js'
 
 export interface ScheduledJob {
   id: string
@@ -42,35 +44,39 @@ declare module 'fastify' {
   interface FastifyInstance { maintenanceSchedule: MaintenanceSchedule }
 }
 
+/**
+ * A scheduled job is a maintenance job of one task (src/maintenance), so it is recorded like any
+ * other; while another job runs (on any instance) it is skipped until its next time.
+ */
+async function viaRunner (app: FastifyInstance, id: string, task: TaskName): Promise<{ status: JobState['lastStatus'] & string; detail: string }> {
+  try {
+    const job = await app.maintenance.run([task], { requestedBy: `schedule:${id}` })
+    const r = job.results[0]
+    const status = job.status === 'done' ? (r?.status === 'skipped' ? 'skipped' : 'ok') : job.status === 'partial' ? 'partial' : 'failed'
+    return { status, detail: `job ${job.id}: ${r?.detail ?? job.error ?? ''}` }
+  } catch (err) {
+    if (isGatewayError(err) && err.code === 'GW_ERR_MAINTENANCE_RUNNING') return { status: 'skipped', detail: err.message }
+    throw err
+  }
+}
+
 function jobTable (app: FastifyInstance): ScheduledJob[] {
   const c = app.config
   return [
     {
       id: 'partitions', cron: c.PARTITION_MAINTENANCE_SCHEDULE, enabled: c.PARTITIONING_ENABLED,
       description: 'premake partitions, empty the default partitions, apply retention (docs/partitions.md)',
-      run: async () => {
-        const r = await app.partitions.run()
-        const detail = r.reason ?? r.steps.map((s) => `${s.table} ${s.step}: ${s.status}`).join('; ')
-        return { status: r.status === 'done' ? 'ok' : r.status, detail: detail === '' ? 'nothing to do' : detail }
-      }
+      run: () => viaRunner(app, 'partitions', 'partitions')
     },
     {
       id: 'warm-cache', cron: '15 2 * * *', enabled: c.CACHE_ENABLED && c.CACHE_ENABLE_WARMING,
       description: 'daily: warm the declared and the hottest cache keys',
-      run: async () => {
-        const r = await app.warmCaches()
-        const all = [...r.queries, ...r.responses]
-        const failed = all.filter((w) => !w.ok).length
-        return { status: failed === 0 ? 'ok' : 'partial', detail: `${all.length - failed} of ${all.length} keys warmed` }
-      }
+      run: () => viaRunner(app, 'warm-cache', 'warm-cache')
     },
     {
       id: 'cleanup-metrics', cron: '30 2 * * *', enabled: c.MONITORING_ENABLED,
-      description: 'daily: drop monitoring roll-up days past METRICS_RETENTION_DAYS',
-      run: async () => {
-        const dropped = await app.monitoring.rollupStore?.dropExpired() ?? []
-        return { status: 'ok', detail: dropped.length === 0 ? 'nothing expired' : `dropped ${dropped.join(', ')}` }
-      }
+      description: 'daily: drop monitoring roll-up days past METRICS_RETENTION_DAYS (the partition manager\'s retention of gateway_metrics_minute)',
+      run: () => viaRunner(app, 'cleanup-metrics', 'cleanup-metrics')
     }
   ]
 }
@@ -143,4 +149,4 @@ async function schedulePlugin (app: FastifyInstance) {
   })
 }
 
-export default fp(schedulePlugin, { name: 'gateway-schedule', dependencies: ['gateway-config', 'gateway-partitions', 'gateway-monitoring', 'gateway-cache'], fastify: '5.x' })
+export default fp(schedulePlugin, { name: 'gateway-schedule', dependencies: ['gateway-config', 'gateway-maintenance', 'gateway-monitoring'], fastify: '5.x' })

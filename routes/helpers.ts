@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { getUser } from '../src/domain/reads.js'
+import { getUser, type RawQuery } from '../src/domain/reads.js'
 import { gatewayError } from '../src/errors.js'
 import type { Actor } from '../src/domain/writes.js'
 
@@ -9,6 +9,11 @@ export function actorOf (request: FastifyRequest): Actor {
   const id = Number(raw)
   if (!Number.isSafeInteger(id) || id < 1) throw gatewayError('GW_ERR_VALIDATION', 'headers.x-actor-id: must be a positive integer', { field: 'headers.x-actor-id' })
   return { id }
+}
+
+/** Raw reads on the node the read router picks (for domain reads that take a RawQuery). */
+export function readQuery (app: FastifyInstance): RawQuery {
+  return (text, values) => app.db.query(text, values, { target: 'read' })
 }
 
 export function notFound (what: string, id: number | string): never {

@@ -58,7 +58,10 @@ export const ActivityEvent = Type.Object({
 })
 export const UniversityStats = Type.Object({
   universityId: Id, total: Type.Integer(), draft: Type.Integer(), submitted: Type.Integer(), underReview: Type.Integer(),
-  accepted: Type.Integer(), rejected: Type.Integer(), acceptanceRate: Type.Union([Type.Number(), Type.Null()])
+  accepted: Type.Integer(), rejected: Type.Integer(), acceptanceRate: Type.Union([Type.Number(), Type.Null()]),
+  refreshedAt: Type.Unsafe<Date | string | null>(Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'When maintenance (refresh-views) last refreshed the materialized view; null if never recorded'
+  }))
 })
 
 export function PageOf<T extends TSchema> (item: T) {

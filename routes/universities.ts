@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { IdParams, PageOf, PageQuery, Program, University, UniversityStats, errorResponses } from './schemas.js'
-import { found } from './helpers.js'
-import { getUniversity, getUniversityStats, listProgramsOf, listUniversities } from '../src/domain/reads.js'
+import { found, readQuery } from './helpers.js'
+import { getUniversity, getUniversityStatsWithRefresh, listProgramsOf, listUniversities } from '../src/domain/reads.js'
 
 const UniversityWithPrograms = Type.Intersect([University, Type.Object({ programs: Type.Array(Program) })])
 
@@ -32,13 +32,15 @@ const universities: FastifyPluginAsyncTypebox = async (app) => {
     return { ...found(uni, 'University', req.params.id), programs }
   })
 
+  // Tagged with the view's model as well: refreshedAt is a raw read, and a refresh (refresh-views)
+  // invalidates the model, so the next GET shows the new numbers and time.
   app.get('/universities/:id/stats', {
-    config: { cache: { ttl: 300 } },
+    config: { cache: { ttl: 300, tags: ['universityApplicationStats'] } },
     schema: {
       tags: ['universities'], summary: 'Application statistics (materialized view, refreshed by maintenance)',
       params: IdParams, response: { 200: UniversityStats, ...errorResponses }
     }
-  }, async (req) => found(await getUniversityStats(app.db.cached, req.params.id), 'University', req.params.id))
+  }, async (req) => found(await getUniversityStatsWithRefresh(app.db.cached, readQuery(app), req.params.id), 'University', req.params.id))
 }
 
 export default universities

@@ -15,6 +15,8 @@ import { MAX_TAKE } from '../src/index.js'
 import type { Page } from '../src/domain/cursor.js'
 import type { Application, Notification, Program, Recommendation, University, UniversityApplicationStats, User } from '../src/models/types.js'
 import { cursorArg, pageSize } from './inputs.js'
+import { statsRefreshedAt } from '../src/domain/reads.js'
+import { readQuery } from '../routes/helpers.js'
 import { applicationsOfUsers, notificationsOfUsers } from './nested-pages.js'
 
 /** Per-parent caps of the plain lists, as on the REST detail views (routes/universities.ts, routes/applications.ts). */
@@ -95,6 +97,13 @@ export const loaders = {
   University: {
     programs: toMany<Program>((d) => d.programs, 'universityId', PROGRAMS_PER_UNIVERSITY, 'University.programs'),
     stats: toOne<University, UniversityApplicationStats>((d) => d.universityApplicationStats, 'universityId', (u) => u.id)
+  },
+  UniversityStats: {
+    // One read per execution level, whatever the number of stats objects.
+    refreshedAt: async (queries: LoaderQuery<unknown>[], ctx: MercuriusContext): Promise<Array<Date | null>> => {
+      const at = await statsRefreshedAt(readQuery(ctx.app))
+      return queries.map(() => at)
+    }
   },
   Program: {
     university: toOne<Program, University>((d) => d.universities, 'id', (p) => p.universityId)

@@ -18,6 +18,7 @@ import responseCachePlugin from '../plugins/response-cache.js'
 import slowQueriesPlugin from '../plugins/slow-queries.js'
 import alertsPlugin from '../plugins/alerts.js'
 import partitionsPlugin from '../plugins/partitions.js'
+import maintenancePlugin from '../plugins/maintenance.js'
 import adminAuthPlugin from '../plugins/admin-auth.js'
 import swaggerPlugin from '../plugins/swagger.js'
 import monitoringPlugin from '../plugins/monitoring.js'
@@ -37,6 +38,7 @@ import partitionsAdminRoutes from '../routes/admin/partitions.js'
 import indexesAdminRoutes from '../routes/admin/indexes.js'
 import explainAdminRoutes from '../routes/admin/explain.js'
 import indexAdviceAdminRoutes from '../routes/admin/index-advice.js'
+import maintenanceAdminRoutes from '../routes/admin/maintenance.js'
 import performancePageRoutes from '../routes/admin/performance-page.js'
 import performanceStreamRoutes from '../routes/admin/performance-stream.js'
 
@@ -58,6 +60,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
   await fastify.register(slowQueriesPlugin)
   await fastify.register(alertsPlugin)
   await fastify.register(partitionsPlugin)
+  await fastify.register(maintenancePlugin)
   await fastify.register(responseCachePlugin)
   await fastify.register(adminAuthPlugin)
   await fastify.register(swaggerPlugin)
@@ -84,6 +87,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
     await admin.register(indexesAdminRoutes)
     await admin.register(explainAdminRoutes)
     await admin.register(indexAdviceAdminRoutes)
+    await admin.register(maintenanceAdminRoutes)
     await admin.register(performanceStreamRoutes)
   })
 }

@@ -25,6 +25,7 @@ export const errors = {
   GW_ERR_ROUTE_NOT_FOUND: createError('GW_ERR_ROUTE_NOT_FOUND', 'Route %s not found', 404),
   GW_ERR_CONFLICT: createError('GW_ERR_CONFLICT', '%s', 409),
   GW_ERR_CONSTRAINT: createError('GW_ERR_CONSTRAINT', '%s', 422),
+  GW_ERR_MAINTENANCE_RUNNING: createError('GW_ERR_MAINTENANCE_RUNNING', '%s', 409),
 
   // --- GraphQL ---
   GW_ERR_GRAPHQL_TOO_COMPLEX: createError('GW_ERR_GRAPHQL_TOO_COMPLEX', '%s', 400),

@@ -38,7 +38,7 @@ async function main (): Promise<void> {
   const cleanups: Array<() => Promise<void>> = []
   try {
     await db.connect()
-    await db.monitor.persistTo(db.pools.primary, { retentionDays: 3650 })
+    await db.monitor.persistTo(db.pools.primary)
     // Reads what the instances stored; never attached, so it records nothing of its own.
     const slow = createSlowQueryLog(db, { SLOW_QUERY_THRESHOLD: threshold(), SLOW_QUERY_PLANS: false, MONITORING_INSTANCE_ID: 'report-cli', METRICS_RETENTION_DAYS: 3650 })
     await slow.start()

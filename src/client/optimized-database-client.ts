@@ -16,6 +16,8 @@ import { ReplicaManager } from '../replicas/replica-manager.js'
 import { Monitor } from '../monitoring/monitor.js'
 import { attachClientCache, type ClientCache } from '../cache/client-cache.js'
 import { collectIndexHealth, type IndexHealthOptions, type IndexHealthReport } from '../optimizer/index-health/index.js'
+import { MaintenanceRunner, type MaintenanceJob } from '../maintenance/index.js'
+import { PartitionManager, gatewayTables, METRICS_TABLES } from '../partitions/index.js'
 import type { PerformanceMetrics, SlowQueryGroup } from '../monitoring/types.js'
 import type { PerformanceReport } from '../monitoring/report.js'
 import type { ReplicaHealthOptions } from '../replicas/types.js'
@@ -78,6 +80,10 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   readonly monitor: Monitor
   /** Workload recording and index advice (src/optimizer/advisor); records only while monitoring is enabled. */
   readonly advisor: IndexAdvisor
+  /** Partition maintenance of the primary (src/partitions), over `config.maintenance.tables`. */
+  readonly partitions: PartitionManager
+  /** Maintenance jobs (src/maintenance): recorded, one at a time across instances. */
+  readonly maintenance: MaintenanceRunner
   private readonly logger: ClientLogger
   private router: ReadRouter
   private readonly readPath: ReadPath
@@ -109,6 +115,22 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
       logger: this.logger
     })
     this.advisor = new IndexAdvisor(this, { ...config.optimizer, instance: config.monitoring?.instance, logger: this.logger })
+    const m = config.maintenance ?? {}
+    this.partitions = new PartitionManager(this.pools.primary, {
+      tables: m.tables ?? gatewayTables(), lockTimeoutMs: m.lockTimeoutMs, archiveSchema: m.archiveSchema, logger: this.logger
+    })
+    this.maintenance = new MaintenanceRunner({
+      pool: this.pools.primary,
+      partitions: this.partitions,
+      metricsTables: METRICS_TABLES,
+      lockTimeoutMs: m.lockTimeoutMs,
+      thresholds: m.thresholds,
+      instance: this.monitor.instance,
+      // Installed later by the query cache (createQueryCache), if ever.
+      invalidate: () => this.invalidateCache,
+      warm: () => this.warmCache,
+      logger: this.logger
+    })
     const inFlight = new InFlight()
     this.router = options.readRouter ??
       new HealthAwareRouter(this.replicaManager, createStrategy(config.readStrategy, inFlight, (n) => this.replicaManager.latency(n)))
@@ -171,6 +193,7 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
   /** Ends the pools this client opened (never pools passed in). Idempotent. */
   async close (): Promise<void> {
     this.closed = true
+    await this.maintenance.close()
     this.replicaManager.stop()
     await this.ownCache?.close()
     this.advisor.stop()
@@ -352,6 +375,22 @@ export class OptimizedDatabaseClient extends EventEmitter<ClientEvents> {
    */
   async analyzePerformance (): Promise<AnalysisResult> {
     return await this.advisor.analyze()
+  }
+
+  /**
+   * Runs maintenance tasks as one recorded job and resolves with it once finished (per-task status,
+   * duration and what was done, or would be for a dry run). Without `tasks`: every task, warm-cache
+   * only when a query cache is installed. Throws GW_ERR_MAINTENANCE_RUNNING while a job runs on any
+   * instance. See docs/maintenance.md.
+   */
+  async runMaintenance (tasks?: string[], opts: { dryRun?: boolean } = {}): Promise<MaintenanceJob> {
+    this.assertOpen()
+    return await this.maintenance.run(tasks, { dryRun: opts.dryRun ?? false, requestedBy: 'library' })
+  }
+
+  /** The `partitions` task alone: premake, empty the default partitions, retention (docs/partitions.md). */
+  async cleanupPartitions (opts: { dryRun?: boolean } = {}): Promise<MaintenanceJob> {
+    return await this.runMaintenance(['partitions'], opts)
   }
 
   getDatabaseHealth (timeoutMs?: number): Promise<DatabaseHealth> {

@@ -3,6 +3,8 @@
  * name in it is checked against the model registry before SQL is built.
  */
 import type { ModelRows } from '../models/types.js'
+import type { PartitionedTable } from '../partitions/tables.js'
+import type { SelectionThresholds } from '../maintenance/vacuum.js'
 import type { ReplicaHealthOptions } from '../replicas/types.js'
 import type { AdvisorOptions } from '../optimizer/advisor/types.js'
 
@@ -152,6 +154,8 @@ export interface DatabaseConfig {
    * else installs the cache — the gateway app does, with createQueryCache.
    */
   cache?: CacheConfig
+  /** Partition maintenance and maintenance jobs (src/partitions, src/maintenance). */
+  maintenance?: MaintenanceConfig
 }
 
 export interface CacheConfig {
@@ -166,6 +170,17 @@ export interface CacheConfig {
   redisTimeoutMs: number
   /** LISTEN for the database's change notifications (CACHE_DB_NOTIFY): writers that use neither this client nor the shared Redis. */
   dbNotify: boolean
+}
+
+export interface MaintenanceConfig {
+  /** The partitioned tables with their retention; default gatewayTables() with the SPEC defaults. */
+  tables?: PartitionedTable[]
+  /** lock_timeout of every maintenance statement (PARTITION_LOCK_TIMEOUT_MS; default 2000). */
+  lockTimeoutMs?: number
+  /** Move expired partitions to this schema instead of dropping them (PARTITION_ARCHIVE_SCHEMA). */
+  archiveSchema?: string
+  /** VACUUM / ANALYZE selection (default SELECTION_DEFAULTS, docs/maintenance.md). */
+  thresholds?: Partial<SelectionThresholds>
 }
 
 export interface MonitoringConfig {

@@ -5,6 +5,7 @@ import { createDatabaseConfig } from './database.js'
 import { gatewayError } from '../errors.js'
 import { splitUrls } from './load.js'
 import { parseSize } from '../cache/size.js'
+import { gatewayTables } from '../partitions/tables.js'
 
 export function databaseConfigFrom (config: GatewayConfig): DatabaseConfig {
   if (!config.DATABASE_URL) throw gatewayError('GW_ERR_CONFIG', 'DATABASE_URL must be set before the app is built')
@@ -30,6 +31,11 @@ export function databaseConfigFrom (config: GatewayConfig): DatabaseConfig {
       autoApplyMinSaving: config.OPTIMIZER_AUTO_APPLY_MIN_SAVING,
       minTableBytes: parseSize(config.OPTIMIZER_MIN_TABLE_SIZE),
       lockTimeoutMs: config.OPTIMIZER_LOCK_TIMEOUT_MS
+    },
+    maintenance: {
+      tables: gatewayTables(config),
+      lockTimeoutMs: config.PARTITION_LOCK_TIMEOUT_MS,
+      ...(config.PARTITION_ARCHIVE_SCHEMA !== undefined ? { archiveSchema: config.PARTITION_ARCHIVE_SCHEMA } : {})
     },
     replicaHealth: {
       intervalMs: config.REPLICA_HEALTH_INTERVAL_MS,

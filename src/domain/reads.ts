@@ -7,6 +7,10 @@
 import type { ModelDelegates, WhereInput } from '../client/types.js'
 import type { ActivityEvent, Application, AuditLog, Notification, Program, University, User, ApplicationStatus } from '../models/types.js'
 import { decodeCursor, toPage, type Page } from './cursor.js'
+import { viewRefreshedAt } from '../maintenance/views.js'
+
+/** A raw read (`(text, values) => db.query(text, values, { target: 'read' })`). */
+export type RawQuery = (text: string, values: unknown[]) => Promise<{ rows: Array<{ at: Date }> }>
 
 export interface ListArgs { limit: number; cursor?: string | undefined }
 interface Range { from?: string | undefined; to?: string | undefined }
@@ -79,6 +83,17 @@ export function listProgramsOf (d: ModelDelegates, universityId: number): Promis
 
 export function getUniversityStats (d: ModelDelegates, universityId: number) {
   return d.universityApplicationStats.findUnique({ where: { universityId } })
+}
+
+/** When maintenance last refreshed the view behind getUniversityStats (null if never recorded). */
+export function statsRefreshedAt (query: RawQuery): Promise<Date | null> {
+  return viewRefreshedAt(query, 'university_application_stats')
+}
+
+/** The stats with `refreshedAt`; null if the university has no row in the view. */
+export async function getUniversityStatsWithRefresh (d: ModelDelegates, query: RawQuery, universityId: number) {
+  const [stats, refreshedAt] = await Promise.all([getUniversityStats(d, universityId), statsRefreshedAt(query)])
+  return stats === null ? null : { ...stats, refreshedAt }
 }
 
 export async function listEvents (d: ModelDelegates, a: ListArgs & Range & { userId: number }): Promise<Page<ActivityEvent>> {

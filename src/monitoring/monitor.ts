@@ -123,9 +123,12 @@ export class Monitor {
   /** Adds or replaces a report section (cache, alerts, partitions, index advice …). */
   setReportSection (key: string, fn: () => Promise<ReportSection> | ReportSection): void { this.reportSections.set(key, fn) }
 
-  /** Persist minute roll-ups in `gateway_metrics_minute` on this pool (the primary). */
-  async persistTo (pool: pg.Pool, opts: { retentionDays: number }): Promise<RollupStore> {
-    this.rollups = new RollupStore(pool, { retentionDays: opts.retentionDays, logger: this.logger, now: this.now })
+  /**
+   * Persist minute roll-ups in `gateway_metrics_minute` on this pool (the primary). Days past
+   * METRICS_RETENTION_DAYS are dropped by the `cleanup-metrics` maintenance task, not here.
+   */
+  async persistTo (pool: pg.Pool): Promise<RollupStore> {
+    this.rollups = new RollupStore(pool, { logger: this.logger, now: this.now })
     if (this.timer !== undefined) await this.maintainPartitions()
     return this.rollups
   }
@@ -319,7 +322,6 @@ export class Monitor {
     if (store === undefined) return
     try {
       await store.ensurePartitions(2)
-      await store.dropExpired()
     } catch (err) {
       this.logger?.warn({ err: (err as Error).message }, 'monitoring: roll-up partition upkeep failed (retried next hour)')
     }

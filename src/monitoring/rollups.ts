@@ -1,8 +1,8 @@
 /**
  * Minute roll-ups in `gateway_metrics_minute` (sql/007): each instance writes one row per minute,
- * history sums them over instances. The table is range-partitioned by day; this module creates the
- * day partitions ahead and drops the days past retention (whole partitions, under `lock_timeout`
- * so it never queues behind traffic). The partition-maintenance issue takes these two over.
+ * history sums them over instances. The table is range-partitioned by day (no DEFAULT): this module
+ * creates the day partitions it writes into; the days past METRICS_RETENTION_DAYS are dropped by the
+ * partition manager's retention, in the `cleanup-metrics` maintenance task (src/maintenance).
  */
 import type pg from 'pg'
 import { dayPeriod } from '../partitions/periods.js'
@@ -48,7 +48,7 @@ function pgCode (err: unknown): string | undefined {
 export class RollupStore {
   constructor (
     private readonly pool: pg.Pool,
-    private readonly opts: { retentionDays: number; logger?: RollupLogger; now?: () => number }
+    private readonly opts: { logger?: RollupLogger; now?: () => number } = {}
   ) {}
 
   private now (): number {
@@ -80,35 +80,6 @@ export class RollupStore {
     } finally {
       client.release()
     }
-  }
-
-  /** Drops day partitions that end before now − retentionDays; returns their names. */
-  async dropExpired (now = this.now()): Promise<string[]> {
-    const cutoff = dayStart(now) - (this.opts.retentionDays - 1) * DAY_MS
-    const { rows } = await this.pool.query<{ name: string }>(
-      `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE i.inhparent = $1::regclass ORDER BY c.relname`, [TABLE])
-    const dropped: string[] = []
-    for (const { name } of rows) {
-      const m = /_p(\d{4})(\d{2})(\d{2})$/.exec(name)
-      if (m === null) continue
-      const day = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))
-      if (day + DAY_MS > cutoff) continue
-      const client = await this.pool.connect()
-      try {
-        await client.query('BEGIN')
-        await client.query("SET LOCAL lock_timeout = '2s'")
-        await client.query(`DROP TABLE IF EXISTS ${name}`)
-        await client.query('COMMIT')
-        dropped.push(name)
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {})
-        this.opts.logger?.warn({ partition: name, err: (err as Error).message }, 'monitoring: could not drop an expired roll-up partition (retried next hour)')
-      } finally {
-        client.release()
-      }
-    }
-    return dropped
   }
 
   async write (row: RollupRow): Promise<void> {

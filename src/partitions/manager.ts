@@ -42,6 +42,9 @@ export interface MaintenanceRun {
   steps: StepResult[]
 }
 
+/** One table's share of a run (`GET /admin/partitions` lastRun). */
+export interface TableRun { at: string; status: MaintenanceRun['status']; reason: string | null; steps: StepResult[] }
+
 export interface PartitionView {
   name: string
   from: string | null
@@ -85,22 +88,35 @@ async function lockReferencedTables (client: pg.PoolClient, parent: string): Pro
 
 export class PartitionManager {
   private readonly lockTimeoutMs: number
-  private last: MaintenanceRun | undefined
+  private readonly last = new Map<string, TableRun>()
 
   constructor (private readonly pool: pg.Pool, private readonly opts: PartitionManagerOptions) {
     this.lockTimeoutMs = opts.lockTimeoutMs ?? 2_000
   }
 
-  /** The last real (not dry) run of this process. */
-  get lastRun (): MaintenanceRun | undefined { return this.last }
+  /** The declared tables this manager maintains. */
+  get tables (): readonly PartitionedTable[] {
+    return this.opts.tables
+  }
 
-  async run (options: { dryRun?: boolean; now?: Date } = {}): Promise<MaintenanceRun> {
+  /** A table's part of the last real (not dry) run of this process that covered it. */
+  lastRunOf (table: string): TableRun | undefined {
+    return this.last.get(table)
+  }
+
+  /** One run over every declared table, or only those named in `tables`. */
+  async run (options: { dryRun?: boolean; now?: Date; tables?: readonly string[] } = {}): Promise<MaintenanceRun> {
     const run = await this.runOnce(options)
-    if (!run.dryRun) this.last = run
+    if (!run.dryRun) {
+      for (const t of this.opts.tables) {
+        if (options.tables !== undefined && !options.tables.includes(t.name)) continue
+        this.last.set(t.name, { at: run.at, status: run.status, reason: run.reason ?? null, steps: run.steps.filter((x) => x.table === t.name) })
+      }
+    }
     return run
   }
 
-  private async runOnce (options: { dryRun?: boolean; now?: Date }): Promise<MaintenanceRun> {
+  private async runOnce (options: { dryRun?: boolean; now?: Date; tables?: readonly string[] }): Promise<MaintenanceRun> {
     const started = Date.now()
     const now = options.now ?? this.opts.now?.() ?? new Date()
     const dryRun = options.dryRun ?? false
@@ -117,6 +133,7 @@ export class PartitionManager {
       await client.query(`SET lock_timeout = ${Math.max(1, Math.floor(this.lockTimeoutMs))}`)
       const steps: StepResult[] = []
       for (const table of this.opts.tables) {
+        if (options.tables !== undefined && !options.tables.includes(table.name)) continue
         try {
           steps.push(...await this.maintain(client, table, now, dryRun))
         } catch (err) {

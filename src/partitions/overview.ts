@@ -16,7 +16,7 @@ export interface TableOverview {
   defaultPartitionRows: number | null
   /** When the scheduled partition maintenance runs next (null: not scheduled). */
   nextRunAt: string | null
-  /** This table's steps in the last real (not dry) run of this process; null before one. */
+  /** This table's steps in the last real (not dry) run of this process that covered it; null before one. */
   lastRun: { at: string; status: MaintenanceRun['status']; reason: string | null; steps: Array<Pick<StepResult, 'step' | 'status' | 'detail'>> } | null
   partitions: PartitionView[]
 }
@@ -34,8 +34,12 @@ function describe (t: PartitionedTable): { retention: string | null; premake: st
   return { retention: null, premake: null }
 }
 
+function lastOf (manager: PartitionManager, table: string): TableOverview['lastRun'] {
+  const last = manager.lastRunOf(table)
+  return last === undefined ? null : { ...last, steps: last.steps.map(({ step, status, detail }) => ({ step, status, detail })) }
+}
+
 export async function partitionsOverview (s: OverviewSources): Promise<TableOverview[]> {
-  const last = s.manager.lastRun
   const nextRunAt = s.nextRunAt?.() ?? null
   const out: TableOverview[] = []
   for (const t of s.tables) {
@@ -51,14 +55,7 @@ export async function partitionsOverview (s: OverviewSources): Promise<TableOver
       ...describe(t),
       defaultPartitionRows,
       nextRunAt,
-      lastRun: last === undefined
-        ? null
-        : {
-            at: last.at,
-            status: last.status,
-            reason: last.reason ?? null,
-            steps: last.steps.filter((x) => x.table === t.name).map(({ step, status, detail }) => ({ step, status, detail }))
-          },
+      lastRun: lastOf(s.manager, t.name),
       partitions
     })
   }

@@ -32,7 +32,15 @@ export interface RetentionSettings {
   METRICS_RETENTION_DAYS: number
 }
 
-export function gatewayTables (c: RetentionSettings): PartitionedTable[] {
+/** The configuration schema's defaults (src/config/schema.ts), for library clients without one. */
+export const RETENTION_DEFAULTS: RetentionSettings = {
+  PARTITION_PREMAKE_MONTHS: 3, RETENTION_NOTIFICATIONS_MONTHS: 12, RETENTION_AUDIT_LOGS_MONTHS: 24, METRICS_RETENTION_DAYS: 7
+}
+
+/** The gateway's own time series: the `cleanup-metrics` task maintains them, `partitions` the others. */
+export const METRICS_TABLES: readonly string[] = ['gateway_metrics_minute']
+
+export function gatewayTables (c: RetentionSettings = RETENTION_DEFAULTS): PartitionedTable[] {
   return [
     { kind: 'monthly', name: 'notifications', column: 'created_at', defaultPartition: 'notifications_default', premakeMonths: c.PARTITION_PREMAKE_MONTHS, retentionMonths: c.RETENTION_NOTIFICATIONS_MONTHS },
     { kind: 'monthly', name: 'audit_logs', column: 'created_at', defaultPartition: 'audit_logs_default', premakeMonths: c.PARTITION_PREMAKE_MONTHS, retentionMonths: c.RETENTION_AUDIT_LOGS_MONTHS },

@@ -185,7 +185,7 @@ test('monitoring roll-ups: the history read prunes to the day partitions of its 
     await db.end()
   })
   const seen: Issued[] = []
-  const store = new RollupStore(recordingPool(db, seen), { retentionDays: 7 })
+  const store = new RollupStore(recordingPool(db, seen))
   const noon = new Date(dayStart(now).getTime() + DAY / 2)
   await store.ensurePartitions(1, noon.getTime())
   seen.length = 0
