@@ -6,7 +6,7 @@
  */
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { overviewSummary, partitionsOverview, type PartitionManager, type PartitionedTable, type TableOverview } from '../src/partitions/index.js'
+import { METRICS_TABLES, overviewSummary, partitionsOverview, type PartitionManager, type PartitionedTable, type TableOverview } from '../src/partitions/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,8 +26,13 @@ async function partitionsPlugin (app: FastifyInstance) {
     manager: app.partitions,
     tables,
     pool: app.db.pools.primary,
-    // The schedule registers after this plugin; read it when asked.
-    nextRunAt: () => (app.hasDecorator('maintenanceSchedule') ? app.maintenanceSchedule.jobs().find((j) => j.id === 'partitions')?.nextRunAt ?? null : null)
+    // The schedule registers after this plugin; read it when asked. The roll-up days are the
+    // cleanup-metrics job's, the domain tables the partitions job's.
+    nextRunAt: (table) => {
+      if (!app.hasDecorator('maintenanceSchedule')) return null
+      const job = METRICS_TABLES.includes(table) ? 'cleanup-metrics' : 'partitions'
+      return app.maintenanceSchedule.jobs().find((j) => j.id === job)?.nextRunAt ?? null
+    }
   })
   app.decorate('partitionsOverview', overview)
   app.db.monitor.setReportSection('partitions', async () => ({

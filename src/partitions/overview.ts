@@ -25,7 +25,8 @@ export interface OverviewSources {
   manager: PartitionManager
   tables: PartitionedTable[]
   pool: pg.Pool
-  nextRunAt?: () => string | null
+  /** When the job maintaining `table` runs next. */
+  nextRunAt?: (table: string) => string | null
 }
 
 function describe (t: PartitionedTable): { retention: string | null; premake: string | null } {
@@ -40,7 +41,6 @@ function lastOf (manager: PartitionManager, table: string): TableOverview['lastR
 }
 
 export async function partitionsOverview (s: OverviewSources): Promise<TableOverview[]> {
-  const nextRunAt = s.nextRunAt?.() ?? null
   const out: TableOverview[] = []
   for (const t of s.tables) {
     const partitions = (await s.manager.partitions(t.name)).map(({ detachPending: _p, ...p }) => p)
@@ -54,7 +54,7 @@ export async function partitionsOverview (s: OverviewSources): Promise<TableOver
       column: t.column,
       ...describe(t),
       defaultPartitionRows,
-      nextRunAt,
+      nextRunAt: s.nextRunAt?.(t.name) ?? null,
       lastRun: lastOf(s.manager, t.name),
       partitions
     })

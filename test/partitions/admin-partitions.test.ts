@@ -35,7 +35,7 @@ test('GET /admin/partitions gives the next scheduled run and this instance\'s la
   const app = await buildTestApp(t, { env: { PARTITION_MAINTENANCE_SCHEDULE: '10 3 * * *' } })
   const before = (await app.inject({ url: '/admin/partitions', headers: adminHeaders })).json().tables as Array<{ table: string; nextRunAt: string | null; lastRun: unknown }>
   assert.ok(before.every((x) => x.lastRun === null), 'no run yet in this instance')
-  assert.ok(before.every((x) => /T03:10:00\.000Z$/.test(x.nextRunAt ?? '')), JSON.stringify(before.map((x) => x.nextRunAt)))
+  for (const x of before) assert.match(x.nextRunAt ?? '', x.table === 'gateway_metrics_minute' ? /T02:30:00\.000Z$/ : /T03:10:00\.000Z$/, x.table)
   await app.partitions.run({ dryRun: true })
   assert.ok(((await app.inject({ url: '/admin/partitions', headers: adminHeaders })).json().tables as Array<{ lastRun: unknown }>).every((x) => x.lastRun === null), 'a dry run is not the last result')
   const run = await app.partitions.run()
