@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify'
 import { fastifySchedule } from '@fastify/schedule'
 import { AsyncTask, CronJob } from 'toad-scheduler'
 import { Cron } from 'croner'
+import { saveReport } from '../src/monitoring/report-store.js'
 import { isGatewayError } from '../src/errors.js'
 import type { TaskName } from '../src/maintenance/index.js'
 
@@ -74,6 +75,25 @@ function jobTable (app: FastifyInstance): ScheduledJob[] {
       run: () => viaRunner(app, 'warm-cache', 'warm-cache')
     },
     {
+      id: 'index-analysis', cron: '0 3 * * 0', enabled: c.MONITORING_ENABLED,
+      description: 'weekly: index advice for the recorded workload (OPTIMIZER_AUTO_APPLY builds validated ones), verification of applied indexes; the report\'s Index advice section',
+      run: async () => {
+        const r = await app.db.advisor.runScheduled()
+        const validated = r.analysis.suggestions.filter((s) => s.validated).length
+        const detail = `${r.analysis.suggestions.length} suggestion(s) (${validated} validated) over ${r.analysis.workload.analysed} statement(s); ${r.applied.length} built automatically${r.failed.length > 0 ? `, ${r.failed.length} failed` : ''}; ${r.verifications.length} applied index(es) verified`
+        return { status: r.failed.length > 0 ? 'partial' : 'ok', detail }
+      }
+    },
+    {
+      id: 'weekly-report', cron: '30 3 * * 0', enabled: c.MONITORING_ENABLED,
+      description: 'weekly: the 7-day performance report, stored (GET /admin/reports)',
+      run: async () => {
+        const report = await app.db.generatePerformanceReport({ period: '7d' })
+        const id = await saveReport(app.db.pools.primary, report, app.db.monitor.instance)
+        return { status: 'ok', detail: `report ${id}: ${report.minutesWithData} minutes with data from ${report.instances.length} instance(s)` }
+      }
+    },
+    {
       id: 'cleanup-metrics', cron: '30 2 * * *', enabled: c.MONITORING_ENABLED,
       description: 'daily: drop monitoring roll-up days past METRICS_RETENTION_DAYS (the partition manager\'s retention of gateway_metrics_minute)',
       run: () => viaRunner(app, 'cleanup-metrics', 'cleanup-metrics')
@@ -127,6 +147,20 @@ async function schedulePlugin (app: FastifyInstance) {
     runNow: async (id: string) => {
       const job = table.find((j) => j.id === id)
       return job === undefined ? undefined : { ...await once(job) }
+    }
+  })
+  // The weekly index analysis (or the last one asked for) is the report's Index advice.
+  app.db.monitor.setReportSection('indexAdvice', () => {
+    const a = app.db.advisor.lastAnalysis
+    if (a === undefined) return { title: 'Index advice', available: true, note: 'no analysis in this process yet: the weekly index-analysis job or GET /admin/index-suggestions runs one', data: [] }
+    return {
+      title: 'Index advice',
+      available: true,
+      note: `analysis of ${a.at} over ${a.workload.analysed} statement(s); ${a.hypopg ? 'validated with hypopg' : 'estimated from pg_stats (hypopg not installed)'}`,
+      data: a.suggestions.map((x) => ({
+        table: x.table, index: x.index, kind: x.kind, validated: x.validated,
+        saving: `${Math.round(x.saving * 100)} %`, loadShare: `${Math.round(x.loadShare * 100)} %`, statement: x.statement
+      }))
     }
   })
   app.monitoring.setMaintenanceSource(() => {

@@ -160,8 +160,10 @@ export function renderMarkdown (r: PerformanceReport): string {
     out.push('', `## ${s.title}`, '')
     if (!s.available) out.push(`Not available: ${s.note ?? 'not configured'}.`)
     else {
+      if (s.note !== undefined) out.push(`${s.note}.`, '')
       const rows = flatRows(s.data)
-      if (rows === undefined) out.push('```json', JSON.stringify(s.data, null, 2).slice(0, 6_000), '```')
+      if (Array.isArray(s.data) && s.data.length === 0) out.push('None.')
+      else if (rows === undefined) out.push('```json', JSON.stringify(s.data, null, 2).slice(0, 6_000), '```')
       else {
         out.push(`| ${rows.columns.map(mdCell).join(' | ')} |`, `|${rows.columns.map(() => '---').join('|')}|`)
         for (const row of rows.cells) out.push(`| ${row.map(mdCell).join(' | ')} |`)
@@ -202,7 +204,9 @@ export function renderHtml (r: PerformanceReport): string {
       r.replicas.map((x) => `<tr><td>${esc(x.name)}</td><td>${esc(x.state)}</td><td>${x.up ? 'yes' : 'no'}</td><td>${x.lagMs === null ? '–' : esc(ms(x.lagMs))}</td></tr>`).join('')
     }</tbody></table>`
   const sections = Object.values(r.sections).map((s) => `<section><h2>${esc(s.title)}</h2>${
-    !s.available ? `<p>Not available: ${esc(s.note ?? 'not configured')}.</p>` : htmlSection(s.data)
+    !s.available
+      ? `<p>Not available: ${esc(s.note ?? 'not configured')}.</p>`
+      : `${s.note === undefined ? '' : `<p>${esc(s.note)}.</p>`}${Array.isArray(s.data) && s.data.length === 0 ? '<p>None.</p>' : htmlSection(s.data)}`
   }</section>`).join('')
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gateway performance report</title>
 <style>body{font:14px/1.45 system-ui,sans-serif;margin:2rem;max-width:72rem}table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #8884;padding:.3rem .6rem;text-align:left;vertical-align:top}pre{overflow:auto;max-height:24rem;background:#8881;padding:.5rem}code{font-size:12px}</style>

@@ -13,7 +13,7 @@ import { uniq } from '../helpers/app.js'
 import { cleanTable, dropAtEnd, modify, tableStats, testPool } from './helpers.js'
 
 async function client (t: TestContext): Promise<OptimizedDatabaseClient> {
-  const db = new OptimizedDatabaseClient(createDatabaseConfig({ url: testEnv().primaryUrl, poolMin: 0, poolMax: 4, monitoring: false }, {}))
+  const db = new OptimizedDatabaseClient(createDatabaseConfig({ url: testEnv().primaryUrl, poolMin: 0, poolMax: 4, monitoring: false, cache: false }, {}))
   await db.connect()
   t.after(async () => { await db.close() })
   return db
@@ -58,7 +58,7 @@ test('runMaintenance: VACUUM and ANALYZE only the tables over their thresholds, 
   assert.deepEqual(cleanAfter, cleanBefore, 'the clean table was neither vacuumed nor analyzed')
 })
 
-test('runMaintenance() without tasks: every task but warm-cache (no cache on this client); dry run', async (t) => {
+test('runMaintenance() without tasks: every task but warm-cache (cache: false); dry run', async (t) => {
   const db = await client(t)
   const job = await db.runMaintenance(undefined, { dryRun: true })
   assert.deepEqual(job.tasks, ['partitions', 'vacuum', 'analyze', 'refresh-views', 'cleanup-metrics'])
@@ -97,4 +97,12 @@ test('cleanupPartitions() runs the partitions task; cleanup-metrics alone drops 
   assert.equal((await pool.query('SELECT to_regclass($1) AS t', [old.name])).rows[0].t, null, 'dropped')
   const today = dayPeriod('gateway_metrics_minute', dayStart(new Date()))
   assert.notEqual((await pool.query('SELECT to_regclass($1) AS t', [today.name])).rows[0].t, null, 'today kept')
+})
+
+test('runMaintenance() on a client with its own cache (the default) includes warm-cache', async (t) => {
+  const db = new OptimizedDatabaseClient(createDatabaseConfig({ url: testEnv().primaryUrl, poolMin: 0, poolMax: 4, monitoring: false }, {}))
+  t.after(() => db.close())
+  await db.connect()
+  const job = await db.runMaintenance(undefined, { dryRun: true })
+  assert.deepEqual(job.tasks, ['partitions', 'vacuum', 'analyze', 'refresh-views', 'warm-cache', 'cleanup-metrics'])
 })

@@ -49,6 +49,11 @@ export class IndexAdvisor {
     this.logger = opts.logger
   }
 
+  /** The latest analysis of this process (the weekly run's, or the last one asked for); undefined before one. */
+  get lastAnalysis (): AnalysisResult | undefined {
+    return this.last
+  }
+
   /** Starts recording the client's statements (the client calls this in connect()). */
   start (): void {
     this.recorder.attach(this.client)
