@@ -41,7 +41,8 @@ async function graphqlPlugin (app: FastifyInstance) {
     resolvers,
     loaders,
     path: '/graphql',
-    graphiql: config.NODE_ENV !== 'production',
+    // GraphiQL is ours (routes/graphiql.ts): mercurius' loads its assets from a CDN.
+    graphiql: false,
     ...(config.GRAPHQL_INTROSPECTION ? {} : { validationRules: [NoSchemaIntrospectionCustomRule] }),
     // Parsed-document cache: bounded in count here and in size by GRAPHQL_MAX_QUERY_LENGTH.
     cache: 256,

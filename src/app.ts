@@ -24,6 +24,7 @@ import swaggerPlugin from '../plugins/swagger.js'
 import monitoringPlugin from '../plugins/monitoring.js'
 import schedulePlugin from '../plugins/schedule.js'
 import graphqlPlugin from '../schema/index.js'
+import graphiqlRoutes from '../routes/graphiql.js'
 import usersRoutes from '../routes/users.js'
 import universitiesRoutes from '../routes/universities.js'
 import applicationsRoutes from '../routes/applications.js'
@@ -72,6 +73,7 @@ async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<
   await fastify.register(applicationsRoutes)
   await fastify.register(eventsRoutes)
   await fastify.register(graphqlPlugin)
+  if (opts.config.NODE_ENV !== 'production') await fastify.register(graphiqlRoutes)
   // The dashboard's page and assets hold no data; they stay outside the admin scope so a browser
   // can load the login form. Its stream is inside.
   await fastify.register(performancePageRoutes)
