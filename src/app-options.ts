@@ -5,13 +5,27 @@
 import type { FastifyServerOptions } from 'fastify'
 import type { GatewayConfig } from './config/schema.js'
 
-export function appOptions (config: GatewayConfig, overrides: { logger?: FastifyServerOptions['logger'] } = {}): FastifyServerOptions {
+/** Connection strings and tokens must never reach a log line. */
+const REDACT = ['req.headers.authorization', 'req.headers["x-admin-token"]', '*.password', '*.connectionString']
+
+/**
+ * Development on a terminal (stdout a TTY, not production): pino-pretty, one line per request
+ * (`requestLine`, plugins/errors.ts); otherwise JSON lines as Fastify writes them.
+ */
+export function prettyLogs (config: Pick<GatewayConfig, 'NODE_ENV'>, isTTY = process.stdout.isTTY === true): boolean {
+  return isTTY && config.NODE_ENV !== 'production' && config.NODE_ENV !== 'test'
+}
+
+export function appOptions (config: GatewayConfig, overrides: { logger?: FastifyServerOptions['logger']; isTTY?: boolean } = {}): FastifyServerOptions {
+  const pretty = prettyLogs(config, overrides.isTTY)
   return {
     logger: overrides.logger ?? {
       level: config.LOG_LEVEL,
-      // Connection strings and tokens must never reach a log line.
-      redact: ['req.headers.authorization', 'req.headers["x-admin-token"]', '*.password', '*.connectionString']
+      redact: REDACT,
+      ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,reqId' } } } : {})
     },
+    // Pretty mode logs one line per request itself (method, URL, status, time); JSON keeps Fastify's pair.
+    disableRequestLogging: pretty,
     bodyLimit: config.BODY_LIMIT,
     trustProxy: false,
     return503OnClosing: true,

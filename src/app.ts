@@ -5,6 +5,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { GatewayConfig } from './config/schema.js'
+import { prettyLogs } from './app-options.js'
 import configPlugin from '../plugins/config.js'
 import errorsPlugin from '../plugins/errors.js'
 import routeMetricsPlugin from '../plugins/metrics.js'
@@ -48,6 +49,12 @@ export interface AppOptions { config: GatewayConfig }
 async function gatewayApp (fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   // Tier 1: configuration and external resources.
   await fastify.register(configPlugin, { config: opts.config })
+  if (prettyLogs(opts.config)) {
+    // One line per request on a developer's terminal (Fastify's own pair is off: app-options.ts).
+    fastify.addHook('onResponse', async (request, reply) => {
+      request.log.info(`${request.method} ${request.url} → ${reply.statusCode} in ${reply.elapsedTime.toFixed(1)} ms`)
+    })
+  }
   await fastify.register(errorsPlugin)
   // Before any plugin that answers in onRequest (the response cache), so every response is timed.
   await fastify.register(routeMetricsPlugin)
