@@ -6,6 +6,11 @@
  * A Redis that is down never fails start-up or a request: connections are lazy and retried in the
  * background, commands fail fast instead of queueing (no offline queue, no per-request retries),
  * and the cache's circuit breaker stops sending them at all while Redis is away.
+ *
+ * Not through @fastify/redis (which takes existing clients and named instances): its registration
+ * waits for the client's 'ready' (or 'end') before it lets start-up continue, so a Redis that is
+ * down at start-up — retried forever here, never 'end' — would become a plugin timeout and a
+ * failed start, the opposite of the behaviour above (test/faults/redis-outage.test.ts).
  */
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
