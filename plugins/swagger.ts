@@ -30,10 +30,20 @@ const GRAPHQL = {
   description: 'GraphQL at /graphql: POST a JSON body `{ query, variables?, operationName? }`, or GET with the same as query parameters (queries only). The schema is introspectable (GraphiQL at /graphiql outside production).'
 }
 
+const GRAPHQL_REJECTED = {
+  description: 'The request was rejected before execution (parse or validation error, depth or cost limit): `data` is null and `errors` say why, each with `extensions.code`',
+  type: 'object',
+  properties: { data: { type: 'null' }, errors: { type: 'array', items: { type: 'object', properties: { message: { type: 'string' }, extensions: { type: 'object' } } } } }
+}
+
 function transform ({ schema, url, route }: { schema: FastifySchema | undefined; url: string; route: { method: string | string[] } }): { schema: FastifySchema; url: string } {
   const s = { ...(schema ?? {}) } as DocSchema
   if (url.startsWith('/graphiql')) return { schema: { ...s, hide: true }, url }
-  if (url === '/graphql') Object.assign(s, { ...GRAPHQL, ...s })
+  if (url === '/graphql') {
+    Object.assign(s, { ...GRAPHQL, ...s })
+    const response = (s.response ?? {}) as Record<string, unknown>
+    s.response = { ...response, 400: GRAPHQL_REJECTED }
+  }
   if (s.operationId === undefined && typeof route.method === 'string') s.operationId = operationIdOf(route.method, url)
   if (s.security === undefined) s.security = []
   else if (s.security.some((req) => Object.keys(req).length > 0)) {
@@ -46,8 +56,15 @@ function transform ({ schema, url, route }: { schema: FastifySchema | undefined;
 async function swaggerPlugin (app: FastifyInstance) {
   await app.register(swagger, {
     openapi: {
-      info: { title: 'StellarRec data gateway', version: '0.1.0', description: 'REST API over the StellarRec domain. GraphQL at /graphql.' },
-      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, metricsBearer: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN (only when set)' } } }
+      info: { title: 'StellarRec data gateway', version: '0.1.0', description: 'REST API over the StellarRec domain. GraphQL at /graphql.', license: { name: 'UNLICENSED (private)', url: 'https://spdx.org/licenses/' } },
+      // Relative: the document describes whichever gateway serves it (Swagger UI "Try it out" included).
+      servers: [{ url: '/', description: 'this gateway' }],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
+          ...(app.config.METRICS_TOKEN === undefined ? {} : { metricsBearer: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN' } })
+        }
+      }
     },
     transform
   })

@@ -42,3 +42,16 @@ test('the OpenAPI document: every operation has a unique operationId and a summa
   assert.ok(ids.has('postGraphql') && ids.has('getGraphql'))
   assert.equal(doc.paths['/graphql']!.post!.summary, 'GraphQL over HTTP')
 })
+
+test('the OpenAPI document passes Redocly\'s recommended rules with no error', async (t) => {
+  const { createConfig, lintFromString } = await import('@redocly/openapi-core')
+  const app = await buildTestApp(t)
+  const source = (await app.inject({ url: '/docs/json' })).body
+  const config = await createConfig({ extends: ['recommended'] })
+  const problems = await lintFromString({ source, absoluteRef: 'openapi.json', config })
+  const errors = problems.filter((p) => p.severity === 'error')
+  const show = (list: typeof problems) => list.map((p) => `${p.ruleId}: ${p.message} at ${p.location[0]?.pointer ?? '?'}`).join('\n')
+  assert.deepEqual(errors, [], show(errors))
+  // Warnings are allowed but listed, so they do not pile up unseen.
+  if (problems.length > 0) t.diagnostic(`${problems.length} warning(s):\n${show(problems).slice(0, 4000)}`)
+})
