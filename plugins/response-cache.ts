@@ -20,7 +20,7 @@ async function responseCachePlugin (app: FastifyInstance) {
   const tier = new ResponseTier(app.cache.engine, {
     defaultTtlSeconds: app.config.CACHE_TTL,
     replay: async (r, headers) => {
-      await app.inject({ method: r.method, url: r.url, headers: { ...headers, 'content-type': 'application/json' }, ...(r.body !== undefined ? { payload: r.body } : {}) })
+      await app.inject({ method: r.method, url: r.url, headers: { ...headers, 'content-type': 'application/json', ...(r.accept === undefined ? {} : { accept: r.accept }) }, ...(r.body !== undefined ? { payload: r.body } : {}) })
     },
     warn: (obj, msg) => app.log.warn(obj, msg)
   })

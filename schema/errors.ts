@@ -8,6 +8,7 @@
  * to partial data. A request rejected before execution (syntax, validation, depth, cost, bad
  * variables) answers with its error's status (400; 405 for a mutation over GET).
  */
+import { acceptsGraphqlResponse } from '../src/util/media-type.js'
 import { GraphQLError, type ExecutionResult, type GraphQLFormattedError } from 'graphql'
 import type { MercuriusContext } from 'mercurius'
 import { toErrorBody } from '../plugins/errors.js'
@@ -26,6 +27,13 @@ export class RequestRejected extends Error {
 const isCoded = (e: unknown): e is { extensions: Extensions } => {
   const ext = (e as { extensions?: Partial<Extensions> } | undefined)?.extensions
   return typeof ext?.code === 'string' && typeof ext.statusCode === 'number'
+}
+
+/** Not a GraphQL request error but a malformed HTTP request (bad JSON, content type, body shape): 4xx always. */
+const HTTP_LEVEL = new Set(['GW_ERR_BAD_JSON', 'GW_ERR_UNSUPPORTED_MEDIA_TYPE', 'GW_ERR_PAYLOAD_TOO_LARGE'])
+function httpLevel (ext: Partial<Extensions> | undefined): boolean {
+  if (ext?.code === undefined) return false
+  return HTTP_LEVEL.has(ext.code) || (ext.code === 'GW_ERR_VALIDATION' && typeof (ext.details as { field?: unknown } | undefined)?.field === 'string')
 }
 
 export function createErrorFormatter () {
@@ -73,7 +81,15 @@ export function createErrorFormatter () {
       if (!executed) statusCode = Math.max(statusCode, out.extensions.statusCode)
       errors.push(shape(error, out))
     }
-    return { statusCode, response: { data: execution.data ?? null, errors } }
+    if (executed) return { statusCode, response: { data: execution.data ?? null, errors } }
+    // A request error (parse, validation, coercion, limits): no `data` entry (GraphQL spec). The
+    // status follows GraphQL over HTTP: 4xx for `application/graphql-response+json`; for
+    // `application/json` (and no Accept, treated so) 200 — legacy clients read the errors from a
+    // 200 — for a well-formed request.
+    const modern = acceptsGraphqlResponse(ctx.reply?.request.headers.accept)
+    const wellFormed = errors.every((e) => !httpLevel(e.extensions as Partial<Extensions> | undefined))
+    // Only a 400 becomes 200: 405 (a mutation over GET), 413, 415 and 5xx keep theirs.
+    return { statusCode: statusCode === 400 && wellFormed && !modern ? 200 : statusCode, response: { errors } }
   }
 }
 

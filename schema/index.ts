@@ -7,8 +7,9 @@
  */
 import { readFileSync } from 'node:fs'
 import fp from 'fastify-plugin'
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { gatewayError } from '../src/errors.js'
+import { acceptsGraphqlResponse, GRAPHQL_RESPONSE } from '../src/util/media-type.js'
 import { NoSchemaIntrospectionCustomRule } from 'graphql'
 import mercurius from 'mercurius'
 import { createErrorFormatter, RequestRejected } from './errors.js'
@@ -25,6 +26,15 @@ async function graphqlPlugin (app: FastifyInstance) {
   app.addHook('onRoute', (route) => {
     if (route.url !== '/graphql') return
     route.config = { ...route.config, cache: { ttl: 60, tags: ['applications', 'notifications'] } }
+    // The media type (and a request error's status) depends on Accept (GraphQL over HTTP).
+    const sends = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend]
+    route.onSend = [...sends, async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+      reply.header('vary', 'Accept')
+      if (acceptsGraphqlResponse(request.headers.accept) && /^application\/json\b/.test(String(reply.getHeader('content-type') ?? ''))) {
+        reply.header('content-type', `${GRAPHQL_RESPONSE}; charset=utf-8`)
+      }
+      return payload
+    }]
     // Query text is bounded before mercurius parses (and caches) it: parsed documents are kept.
     const limit = config.GRAPHQL_MAX_QUERY_LENGTH
     const existing = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation]

@@ -2,7 +2,7 @@
  * The one set of Fastify options, shared by the server and the tests (STYLE §1): tests build the
  * app exactly as production does.
  */
-import type { FastifyServerOptions } from 'fastify'
+import { LogController, type FastifyServerOptions } from 'fastify'
 import type { GatewayConfig } from './config/schema.js'
 
 /** Connection strings and tokens must never reach a log line. */
@@ -25,7 +25,7 @@ export function appOptions (config: GatewayConfig, overrides: { logger?: Fastify
       ...(pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname,reqId' } } } : {})
     },
     // Pretty mode logs one line per request itself (method, URL, status, time); JSON keeps Fastify's pair.
-    disableRequestLogging: pretty,
+    ...(pretty ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
     bodyLimit: config.BODY_LIMIT,
     trustProxy: false,
     return503OnClosing: true,

@@ -19,10 +19,10 @@ test('pretty logs only on a terminal outside production and tests', () => {
   assert.equal(prettyLogs(config, false), false)
   assert.equal(prettyLogs({ NODE_ENV: 'production' }, true), false)
   const pretty = appOptions(config, { isTTY: true })
-  assert.equal(pretty.disableRequestLogging, true)
+  assert.ok(pretty.logController !== undefined, 'request logging is ours (one line)')
   assert.equal((pretty.logger as { transport?: { target: string } }).transport?.target, 'pino-pretty')
   const json = appOptions(config, { isTTY: false })
-  assert.equal(json.disableRequestLogging, false)
+  assert.equal(json.logController, undefined)
   assert.equal((json.logger as { transport?: unknown }).transport, undefined)
 })
 

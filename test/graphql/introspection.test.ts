@@ -5,7 +5,7 @@ import { buildTestApp } from '../helpers/app.js'
 import { schemaText } from '../../schema/index.js'
 
 const post = async (app: Awaited<ReturnType<typeof buildTestApp>>, query: string) => {
-  const res = await app.inject({ method: 'POST', url: '/graphql', payload: { query } })
+  const res = await app.inject({ method: 'POST', url: '/graphql', payload: { query }, headers: { accept: 'application/graphql-response+json' } })
   return { statusCode: res.statusCode, body: res.json() as { data?: unknown; errors?: Array<{ message: string; extensions: { code: string } }> } }
 }
 

@@ -9,8 +9,8 @@ test('graphql: query text longer than GRAPHQL_MAX_QUERY_LENGTH is a coded 400 be
 
   const long = `{ users(first: 1) { items { id } } }${' '.repeat(300)}`
   for (const req of [
-    { method: 'POST' as const, url: '/graphql', payload: { query: long } },
-    { method: 'GET' as const, url: `/graphql?query=${encodeURIComponent(long)}` }
+    { method: 'POST' as const, url: '/graphql', payload: { query: long }, headers: { accept: 'application/graphql-response+json' } },
+    { method: 'GET' as const, url: `/graphql?query=${encodeURIComponent(long)}`, headers: { accept: 'application/graphql-response+json' } }
   ]) {
     const res = await app.inject(req)
     assert.equal(res.statusCode, 400, res.body)

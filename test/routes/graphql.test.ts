@@ -13,8 +13,11 @@ import { checkLimits } from '../../schema/limits.js'
 interface GqlError { message: string; path?: string[]; extensions: { code: string; statusCode: number; details?: Record<string, unknown> } }
 interface GqlResponse { statusCode: number; data: any; errors: GqlError[] | undefined; raw: string }
 
+/** As a GraphQL-over-HTTP client of the current spec: request errors are 4xx with this media type. */
+const MODERN = { accept: 'application/graphql-response+json' }
+
 async function gql (app: FastifyInstance, query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GqlResponse> {
-  const res = await app.inject({ method: 'POST', url: '/graphql', payload: { query, variables }, headers })
+  const res = await app.inject({ method: 'POST', url: '/graphql', payload: { query, variables }, headers: { ...MODERN, ...headers } })
   const body = res.json()
   return { statusCode: res.statusCode, data: body.data, errors: body.errors, raw: res.body }
 }
@@ -261,7 +264,7 @@ test('graphql: depth and cost limits reject abusive queries', async (t) => {
   const deep = await gql(app, '{ applications { items { user { applications { items { user { applications { items { id } } } } } } } } }')
   assert.equal(deep.statusCode, 400, deep.raw)
   assert.equal(deep.errors?.[0]?.extensions.code, 'GW_ERR_GRAPHQL_TOO_COMPLEX')
-  assert.equal(deep.data, null)
+  assert.equal(deep.data, undefined, 'a request error has no data entry')
 
   const costly = 'query ($n: Int) { users(first: $n) { items { applications(first: $n) { items { id program { id } } } } } }'
   const rejected = await gql(app, costly, { n: 30 }) // 30 + 900 + 900
