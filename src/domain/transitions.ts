@@ -19,7 +19,10 @@ export const RECOMMENDATION_TRANSITIONS: Record<RecommendationStatus, readonly R
 
 export function assertTransition<S extends string> (table: Record<S, readonly S[]>, what: string, from: S, to: S): void {
   if (!table[from]?.includes(to)) {
-    throw gatewayError('GW_ERR_CONSTRAINT', `A ${what} cannot move from ${from} to ${to}`, { field: 'status', from, to })
+    const allowed = table[from] ?? []
+    const article = /^[aeiou]/i.test(what) ? 'An' : 'A'
+    const next = allowed.length === 0 ? `${from} is final` : `from ${from} it can move to ${allowed.join(', ')}`
+    throw gatewayError('GW_ERR_CONSTRAINT', `${article} ${what} cannot move from ${from} to ${to}: ${next}`, { field: 'status', from, to, allowed: [...allowed] })
   }
 }
 
