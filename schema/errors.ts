@@ -29,8 +29,8 @@ const isCoded = (e: unknown): e is { extensions: Extensions } => {
   return typeof ext?.code === 'string' && typeof ext.statusCode === 'number'
 }
 
-/** Not a GraphQL request error but a malformed HTTP request (bad JSON, content type, body shape): 4xx always. */
-const HTTP_LEVEL = new Set(['GW_ERR_BAD_JSON', 'GW_ERR_UNSUPPORTED_MEDIA_TYPE', 'GW_ERR_PAYLOAD_TOO_LARGE'])
+/** Not a GraphQL request error but a malformed HTTP request (bad JSON, content type, body shape, a bad header): 4xx always. */
+const HTTP_LEVEL = new Set(['GW_ERR_BAD_JSON', 'GW_ERR_UNSUPPORTED_MEDIA_TYPE', 'GW_ERR_PAYLOAD_TOO_LARGE', 'GW_ERR_INVALID_CONSISTENCY_TOKEN'])
 function httpLevel (ext: Partial<Extensions> | undefined): boolean {
   if (ext?.code === undefined) return false
   return HTTP_LEVEL.has(ext.code) || (ext.code === 'GW_ERR_VALIDATION' && typeof (ext.details as { field?: unknown } | undefined)?.field === 'string')

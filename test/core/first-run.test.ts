@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import pg from 'pg'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os'
@@ -20,10 +21,14 @@ const tsx = import.meta.resolve('tsx')
 
 interface Run { child: ChildProcess; out: () => string }
 
-function start (cwd: string, env: Record<string, string>): Run {
+function cleanEnv (env: Record<string, string>): Record<string, string> {
   const base: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DATABASE_|REDIS_|ADMIN_TOKEN|HOST|PORT|CACHE_|TEST_)/.test(k)) base[k] = v
-  const child = spawn(process.execPath, ['--import', tsx, server], { cwd, env: { ...base, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  return { ...base, LOG_LEVEL: 'warn', ...env }
+}
+
+function start (cwd: string, env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--import', tsx, server], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout!.on('data', (d) => { out += String(d) })
   child.stderr!.on('data', (d) => { out += String(d) })
@@ -63,6 +68,27 @@ test('npm start without DATABASE_URL: 127.0.0.1, kept secrets, exports; a second
   assert.equal(statSync(path.join(dir, '.data/secrets.json')).mode & 0o777, 0o600)
   const health = await fetch(`http://127.0.0.1:${port}/admin/health`, { headers: { authorization: `Bearer ${token}` } })
   assert.equal(health.status, 200, 'the printed token is the admin token')
+
+  // Another process writes (here a plain pg client on the exported URL, as a library script would):
+  // the server's cached GET /users/1 must not keep the old name (CACHE_DB_NOTIFY is on by default here).
+  const user = `http://127.0.0.1:${port}/users/1`
+  const name0 = (await (await fetch(user)).json() as { name: string }).name
+  assert.equal((await fetch(user)).headers.get('x-cache'), 'HIT', 'cached')
+  const other = new pg.Client({ connectionString: url })
+  await other.connect()
+  await other.query('UPDATE users SET name = $1 WHERE id = 1', [`${name0} (other process)`])
+  await other.end()
+  let seen = name0
+  for (const deadline = Date.now() + 5_000; seen === name0 && Date.now() < deadline;) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    seen = (await (await fetch(user)).json() as { name: string }).name
+  }
+  assert.equal(seen, `${name0} (other process)`, 'the write from another process reached the server\'s cache')
+
+  // npm run db:migrate without DATABASE_URL uses the running gateway's embedded database.
+  const migrate = spawnSync(process.execPath, ['--import', tsx, path.join(path.dirname(server), 'cli/migrate.ts')], { cwd: dir, env: cleanEnv({}), encoding: 'utf8' })
+  assert.equal(migrate.status, 0, migrate.stdout + migrate.stderr)
+  assert.match(migrate.stdout, /using the embedded PostgreSQL of the running gateway[^]*schema is up to date/)
 
   const second = start(dir, { PORT: '0' })
   runs.push(second)
