@@ -6,21 +6,17 @@
  * Assets are a fixed allow-list read once at registration (uPlot from node_modules), so nothing
  * from the URL ever reaches the filesystem, and the page works offline: no CDN, no external URL.
  */
-import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { errorResponses } from '../schemas.js'
-import { gatewayError } from '../../src/errors.js'
+import { CSS, JS, loadAsset, loadAssets, sendAsset } from '../static-assets.js'
 
 const pageDir = fileURLToPath(new URL('../../src/monitoring/dashboard/', import.meta.url))
 const uplotDir = path.join(path.dirname(createRequire(import.meta.url).resolve('uplot/package.json')), 'dist')
 
-const JS = 'text/javascript; charset=utf-8'
-const CSS = 'text/css; charset=utf-8'
 const allowList: Record<string, { file: string; type: string; maxAge: number }> = {
   'dashboard.js': { file: path.join(pageDir, 'dashboard.js'), type: JS, maxAge: 60 },
   'sse-reader.js': { file: path.join(pageDir, 'sse-reader.js'), type: JS, maxAge: 60 },
@@ -41,18 +37,9 @@ export const DASHBOARD_CSP = [
   "font-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"
 ].join('; ')
 
-interface Asset { body: Buffer; type: string; etag: string; cacheControl: string }
-
-async function load (file: string, type: string, maxAge: number): Promise<Asset> {
-  const body = await readFile(file)
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`
-  return { body, type, etag, cacheControl: `public, max-age=${maxAge}` }
-}
-
 const performancePage: FastifyPluginAsyncTypebox = async (app) => {
-  const page = await load(path.join(pageDir, 'index.html'), 'text/html; charset=utf-8', 0)
-  const assets = new Map<string, Asset>()
-  for (const [name, a] of Object.entries(allowList)) assets.set(name, await load(a.file, a.type, a.maxAge))
+  const page = await loadAsset(path.join(pageDir, 'index.html'), 'text/html; charset=utf-8', 0)
+  const assets = await loadAssets(allowList)
 
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer')
@@ -82,14 +69,7 @@ const performancePage: FastifyPluginAsyncTypebox = async (app) => {
       params: Type.Object({ file: Type.String({ maxLength: 64 }) }),
       response: { 200: { description: 'the asset', content: { '*/*': { schema: Type.String() } } }, 304: Type.Null({ description: 'not modified' }), 404: errorResponses[404] }
     }
-  }, async (request, reply) => {
-    // Buffers are sent as they are: the declared string body only documents the route.
-    const asset = assets.get(request.params.file)
-    if (asset === undefined) throw gatewayError('GW_ERR_NOT_FOUND', 'No such dashboard asset')
-    reply.header('etag', asset.etag).header('cache-control', asset.cacheControl)
-    if (request.headers['if-none-match'] === asset.etag) return await reply.code(304).send(null)
-    return await reply.type(asset.type).send(asset.body as unknown as string)
-  })
+  }, async (request, reply) => await sendAsset(assets, request.params.file, request.headers['if-none-match'], reply, 'dashboard'))
 }
 
 export default performancePage
