@@ -204,3 +204,15 @@ test('monitoring roll-ups: the history read prunes to the day partitions of its 
     if (mode === 'generic') assert.equal(plan.removed, all.length - 1)
   }
 })
+
+test('GET /audit-logs without entity pages newest first through the (created_at, id) index: no sort of whole months (sql/014)', async (t) => {
+  const { app, db } = await setup(t)
+  const q = await only(app, 'audit_logs', async () => { await get(app, '/audit-logs?limit=20') })
+  assert.match(q.sql, /ORDER BY "created_at" DESC, "id" DESC/)
+  for (const mode of ['custom', 'generic'] as const) {
+    const plan = await explain(db, q, mode)
+    assert.ok(!plan.nodeTypes.includes('Sort'), `${mode}: no Sort node (${plan.nodeTypes.join(', ')})`)
+    assert.ok(plan.nodeTypes.includes('Merge Append') || plan.nodeTypes.includes('Append'), `${mode}: partitions merged in order`)
+    assert.ok(plan.nodeTypes.some((n) => n === 'Index Scan Backward' || n === 'Index Scan' || n === 'Index Only Scan'), `${mode}: ${plan.nodeTypes.join(', ')}`)
+  }
+})
