@@ -10,12 +10,13 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import Postgrator from 'postgrator'
+import { ADVISORY_LOCKS } from './advisory-locks.js'
 
 export const MIGRATIONS_TABLE = 'gateway_migrations'
 export const SQL_DIR = fileURLToPath(new URL('../../sql/', import.meta.url))
 
-/** Arbitrary constant key for pg_advisory_lock; shared by every gateway instance. */
-const MIGRATION_LOCK_KEY = 7_402_113_001
+/** Advisory-lock key shared by every gateway instance (src/db/advisory-locks.ts). */
+const MIGRATION_LOCK_KEY = ADVISORY_LOCKS.migrations
 
 export interface MigrateOptions {
   log?: (msg: string) => void

@@ -14,9 +14,10 @@ import { JobStore } from './job-store.js'
 import { refreshViews, GATEWAY_VIEWS, type MaterializedView } from './views.js'
 import { SELECTION_DEFAULTS, vacuumOrAnalyze, type SelectionThresholds } from './vacuum.js'
 import { isTaskName, jobStatusOf, MAINTENANCE_TASKS, type MaintenanceJob, type MaintenanceLogger, type TaskName, type TaskOutcome, type TaskResult } from './types.js'
+import { ADVISORY_LOCKS } from '../db/advisory-locks.js'
 
-/** Arbitrary constant advisory-lock key shared by every gateway instance (one job at a time). */
-export const MAINTENANCE_JOB_LOCK = 7_402_113_012
+/** Advisory-lock key shared by every instance (one job at a time) (src/db/advisory-locks.ts). */
+export const MAINTENANCE_JOB_LOCK = ADVISORY_LOCKS.maintenanceJob
 
 /** How long a start that found the lock held but no active job waits for either to appear (the holder is between its lock and its row). */
 const SETTLE_ATTEMPTS = 40

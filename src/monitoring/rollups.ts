@@ -9,10 +9,11 @@ import { dayPeriod } from '../partitions/periods.js'
 import { addBuckets, BUCKET_COUNT } from './buckets.js'
 import type { HistoryPoint } from './types.js'
 import { windowFrom, zeroTotals, type Totals } from './windows.js'
+import { ADVISORY_LOCKS } from '../db/advisory-locks.js'
 
 const TABLE = 'gateway_metrics_minute'
-/** Arbitrary constant advisory-lock key shared by every instance (partition DDL on this table). */
-const PARTITION_LOCK_KEY = 7_402_113_008
+/** Advisory-lock key shared by every instance (partition DDL on this table) (src/db/advisory-locks.ts). */
+const PARTITION_LOCK_KEY = ADVISORY_LOCKS.rollupPartitions
 const DAY_MS = 86_400_000
 
 export interface RollupRow {

@@ -17,9 +17,10 @@
 import type pg from 'pg'
 import { dayPeriod, dayStart, monthPeriod, monthStart, parseRangeBound, type Period } from './periods.js'
 import type { DailyTable, HashTable, MonthlyTable, PartitionedTable } from './tables.js'
+import { ADVISORY_LOCKS } from '../db/advisory-locks.js'
 
-/** Arbitrary constant advisory-lock key shared by every gateway instance. */
-export const PARTITION_MAINTENANCE_LOCK = 7_402_113_010
+/** Advisory-lock key shared by every instance (src/db/advisory-locks.ts). */
+export const PARTITION_MAINTENANCE_LOCK = ADVISORY_LOCKS.partitionMaintenance
 
 export type StepName = 'finalize-detach' | 'move-default' | 'premake' | 'retention' | 'attach-default' | 'skew'
 

@@ -23,3 +23,20 @@ test('docs/schema.md lists every migration', () => {
   const missing = readdirSync(path.join(repo, 'sql')).filter((f) => /^\d{3}\.do\..+\.sql$/.test(f) && !doc.includes(`\`${f}\``))
   assert.deepEqual(missing, [])
 })
+
+test('advisory-lock keys are distinct, and no source takes one outside the table', async () => {
+  const { ADVISORY_LOCKS } = await import('../../src/db/advisory-locks.js')
+  const keys = Object.values(ADVISORY_LOCKS)
+  assert.equal(new Set(keys).size, keys.length, JSON.stringify(ADVISORY_LOCKS))
+  const literal = /7_?402_?113_?\d{3}/
+  const offenders: string[] = []
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(path.join(repo, dir), { withFileTypes: true })) {
+      const rel = path.join(dir, e.name)
+      if (e.isDirectory()) walk(rel)
+      else if (e.name.endsWith('.ts') && rel !== path.join('src', 'db', 'advisory-locks.ts') && literal.test(readFileSync(path.join(repo, rel), 'utf8'))) offenders.push(rel)
+    }
+  }
+  for (const dir of ['src', 'plugins', 'routes', 'schema']) walk(dir)
+  assert.deepEqual(offenders, [])
+})

@@ -12,9 +12,10 @@ import { aggregate, type AggregatedValue } from './aggregate.js'
 import { breached, type AlertRule } from './rules.js'
 import { step, INITIAL, type RuleMemory, type Timing } from './state-machine.js'
 import type { AlertNotification, ChannelName, Transition } from './types.js'
+import { ADVISORY_LOCKS } from '../../db/advisory-locks.js'
 
-/** Arbitrary constant shared by every gateway instance (the migrations use 7_402_113_001). */
-export const ALERT_LOCK_KEY = 7_402_113_009
+/** Shared by every gateway instance (src/db/advisory-locks.ts). */
+export const ALERT_LOCK_KEY = ADVISORY_LOCKS.alertEvaluation
 /** Bounds the evaluation's statements and lock waits: a stuck database must not pile up rounds. */
 const STATEMENT_TIMEOUT = '5s'
 

@@ -10,9 +10,10 @@ import type pg from 'pg'
 import { gatewayError } from '../../errors.js'
 import { MONITORING_MARK } from '../../monitoring/slow-queries/pg-stat-statements.js'
 import { indexState, qualified } from './catalog.js'
+import { ADVISORY_LOCKS } from '../../db/advisory-locks.js'
 
-/** Arbitrary constant advisory-lock key shared by every instance (index builds and drops). */
-const BUILD_LOCK_KEY = 7_402_113_012
+/** Advisory-lock key shared by every instance (index builds and drops) (src/db/advisory-locks.ts). */
+const BUILD_LOCK_KEY = ADVISORY_LOCKS.indexBuild
 
 export interface BuildTarget { schema: string; index: string; statement: string; prerequisites: string[] }
 
