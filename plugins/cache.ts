@@ -5,7 +5,7 @@
  */
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { createQueryCache, type QueryCache, type WarmQuery, type WarmResult } from '../src/cache/index.js'
+import { cacheNamespace, createQueryCache, type QueryCache, type WarmQuery, type WarmResult } from '../src/cache/index.js'
 import { DbChangeListener } from '../src/cache/pg-notify.js'
 import { splitUrls } from '../src/config/load.js'
 
@@ -27,20 +27,9 @@ export const DECLARED_WARM_QUERIES: WarmQuery[] = [
   { model: 'users', op: 'findMany', args: { orderBy: { id: 'asc' }, take: 21 } }
 ]
 
-/** The database's cache namespace (sql/005); '' for a database without the table. */
-async function namespaceOf (app: FastifyInstance): Promise<string> {
-  try {
-    const { rows } = await app.db.query<{ id: string }>('SELECT id FROM gateway_cache_namespace LIMIT 1')
-    return rows[0]?.id ?? ''
-  } catch {
-    app.log.warn('cache: no gateway_cache_namespace table (run the migrations); Redis keys are not bound to this database')
-    return ''
-  }
-}
-
 async function cachePlugin (app: FastifyInstance) {
   const c = app.config
-  const namespace = c.CACHE_ENABLED ? await namespaceOf(app) : ''
+  const namespace = c.CACHE_ENABLED ? await cacheNamespace(app.db, app.log) : ''
   const cache = createQueryCache(app.db, {
     enabled: c.CACHE_ENABLED,
     redis: app.hasDecorator('redis') && c.CACHE_ENABLED ? app.redis : undefined,

@@ -14,7 +14,7 @@
  */
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { clusterNodes, createRedisConnections, REDIS_CONNECT_TIMEOUT_MS as CONNECT_TIMEOUT_MS, type RedisConnection } from '../src/cache/index.js'
+import { clusterNodes, connectBriefly, createRedisConnections, reportOutages, type RedisConnection } from '../src/cache/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,23 +31,10 @@ async function redisPlugin (app: FastifyInstance) {
   const conns = createRedisConnections({ url: app.config.REDIS_URL, clusterNodes: app.config.REDIS_CLUSTER_NODES })
   if (!conns) return
   const { redis, subscriber } = conns
-  let warned = false
-  redis.on('error', (err: Error) => {
-    // One line per outage, not one per reconnect attempt.
-    if (!warned) app.log.warn({ err: err.message }, 'Redis unavailable; the cache serves from L1 and the database')
-    warned = true
-  })
-  redis.on('ready', () => {
-    if (warned) app.log.info('Redis is back')
-    warned = false
-  })
+  reportOutages(redis, app.log)
   // The subscriber fails with the same outage the main connection already reports once.
   subscriber.on('error', (err: Error) => { app.log.debug({ err: err.message }, 'Redis subscriber connection error') })
-  // Give a healthy Redis a moment to connect so the first requests use it; never wait longer.
-  await Promise.race([
-    Promise.allSettled([redis.connect(), subscriber.connect()]),
-    new Promise((resolve) => setTimeout(resolve, CONNECT_TIMEOUT_MS).unref())
-  ])
+  await connectBriefly([redis, subscriber])
   app.decorate<RedisConnection>('redis', redis)
   app.decorate<RedisConnection>('redisSubscriber', subscriber)
   app.addHook('onClose', async () => {

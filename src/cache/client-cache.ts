@@ -10,7 +10,7 @@ import type { OptimizedDatabaseClient } from '../client/optimized-database-clien
 import type { CacheConfig } from '../client/types.js'
 import { DbChangeListener } from './pg-notify.js'
 import { createQueryCache, type QueryCache } from './query-cache.js'
-import { CONNECT_TIMEOUT_MS, createRedisConnections } from './redis-connections.js'
+import { commandConnection, connectBriefly, reportOutages } from './redis-connections.js'
 
 export interface ClientCache { cache: QueryCache; close: () => Promise<void> }
 
@@ -28,25 +28,16 @@ export async function cacheNamespace (db: Pick<OptimizedDatabaseClient, 'query'>
 }
 
 export async function attachClientCache (db: OptimizedDatabaseClient, cfg: CacheConfig, primaryUrl: string, log: Log): Promise<ClientCache> {
-  const conns = createRedisConnections({ url: cfg.redisUrl })
-  let warned = false
-  conns?.redis.on('error', (err: Error) => {
-    if (!warned) log.warn({ err: err.message }, 'Redis unavailable; the cache serves from memory and the database')
-    warned = true
-  })
-  conns?.redis.on('ready', () => { warned = false })
-  conns?.subscriber.on('error', () => {})
-  // Give a healthy Redis a moment to connect so the first reads use it (strict validation needs
-  // it); never wait longer: a Redis that is down is retried in the background.
-  if (conns !== undefined) {
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([conns.redis.connect().catch(() => {}), new Promise((resolve) => { timer = setTimeout(resolve, CONNECT_TIMEOUT_MS) })])
-    clearTimeout(timer)
+  // The command connection only: strict validation needs no subscriber (the servers' pubsub mode does).
+  const redis = cfg.redisUrl === undefined ? undefined : commandConnection(cfg.redisUrl)
+  if (redis !== undefined) {
+    reportOutages(redis, log)
+    await connectBriefly([redis])
   }
   const namespace = await cacheNamespace(db, log)
   const cache = createQueryCache(db, {
     enabled: true,
-    redis: conns?.redis,
+    redis,
     keyPrefix: namespace === '' ? cfg.keyPrefix : `${cfg.keyPrefix}${namespace}:`,
     redisTimeoutMs: cfg.redisTimeoutMs,
     ttlSeconds: cfg.ttlSeconds,
@@ -62,8 +53,7 @@ export async function attachClientCache (db: OptimizedDatabaseClient, cfg: Cache
     cache,
     close: async () => {
       await listener?.stop()
-      conns?.redis.disconnect()
-      conns?.subscriber.disconnect()
+      redis?.disconnect()
     }
   }
 }

@@ -8,5 +8,5 @@ export { readTags, writeTags, stableStringify, digest, tableTag, rowTag, modelOf
 export { compress, decompress, DEFAULT_CODEC, type Codec } from './codec.js'
 export { parseSize } from './size.js'
 export type { CacheStats } from './stats-report.js'
-export { createRedisConnections, clusterNodes, CONNECT_TIMEOUT_MS as REDIS_CONNECT_TIMEOUT_MS } from './redis-connections.js'
+export { createRedisConnections, clusterNodes, connectBriefly, reportOutages } from './redis-connections.js'
 export { cacheNamespace, attachClientCache, type ClientCache } from './client-cache.js'

@@ -27,6 +27,11 @@ export function clusterNodes (spec: string): ClusterNode[] {
   })
 }
 
+/** The command connection alone (a library client's cache validates against Redis; it subscribes to nothing). */
+export function commandConnection (url: string): RedisConnection {
+  return new Redis(url, commandOptions)
+}
+
 export function createRedisConnections (opts: { url?: string | undefined; clusterNodes?: string | undefined }): { redis: RedisConnection; subscriber: RedisConnection } | undefined {
   if (opts.clusterNodes) {
     const redis = new Cluster(clusterNodes(opts.clusterNodes), {
@@ -45,8 +50,32 @@ export function createRedisConnections (opts: { url?: string | undefined; cluste
     return { redis, subscriber }
   }
   if (!opts.url) return undefined
-  const redis = new Redis(opts.url, commandOptions)
+  const redis = commandConnection(opts.url)
   const subscriber = new Redis(opts.url, { lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, retryStrategy: retry, maxRetriesPerRequest: null })
   return { redis, subscriber }
 }
 
+interface OutageLog { warn: (obj: object, msg: string) => void; info: (obj: object, msg: string) => void }
+
+/** One warning per outage of the command connection (not one per reconnect attempt), one line when it is back. */
+export function reportOutages (redis: RedisConnection, log: OutageLog): void {
+  let warned = false
+  redis.on('error', (err: Error) => {
+    if (!warned) log.warn({ err: err.message }, 'Redis unavailable; the cache serves from L1 and the database')
+    warned = true
+  })
+  redis.on('ready', () => {
+    if (warned) log.info({}, 'Redis is back')
+    warned = false
+  })
+}
+
+/** Gives a healthy Redis a moment to connect so the first reads use it; never waits longer (a Redis that is down is retried in the background). */
+export async function connectBriefly (connections: RedisConnection[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([
+    Promise.allSettled(connections.map(async (c) => { await c.connect() })),
+    new Promise((resolve) => { timer = setTimeout(resolve, CONNECT_TIMEOUT_MS) })
+  ])
+  clearTimeout(timer)
+}
