@@ -7,13 +7,11 @@
  */
 import type pg from 'pg'
 import type { TaskItem } from './types.js'
+import { lockNotGranted, retriedNextRun } from '../db/lock-timeout.js'
 
 export const STANDBY = 'a standby is never maintained'
 
-/** A declared identifier (never input) as a quoted SQL identifier. */
-export const quoteIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`
 
-const code = (err: unknown): string | undefined => (err as { code?: string } | null)?.code
 
 /** Runs `fn` on a connection of its own; `STANDBY` (without running it) when the node is in recovery. */
 export async function onOwnConnection<T> (pool: pg.Pool, lockTimeoutMs: number, fn: (client: pg.PoolClient) => Promise<T>): Promise<T | typeof STANDBY> {
@@ -33,6 +31,6 @@ export async function onOwnConnection<T> (pool: pg.Pool, lockTimeoutMs: number, 
 
 /** A statement's failure as an item: a lock timeout is `skipped` (retried next run), anything else `failed`. */
 export function failedItem (item: Omit<TaskItem, 'status'>, err: unknown, lockTimeoutMs: number): TaskItem {
-  if (code(err) === '55P03') return { ...item, status: 'skipped', detail: `lock not granted within lock_timeout (${lockTimeoutMs} ms); retried on the next run` }
+  if (lockNotGranted(err)) return { ...item, status: 'skipped', detail: retriedNextRun(lockTimeoutMs) }
   return { ...item, status: 'failed', detail: (err as Error).message }
 }

@@ -6,7 +6,8 @@
  */
 import type pg from 'pg'
 import type { ModelName } from '../models/registry.js'
-import { failedItem, onOwnConnection, quoteIdent, STANDBY } from './connection.js'
+import { failedItem, onOwnConnection, STANDBY } from './connection.js'
+import { quoteName } from '../query/identifiers.js'
 import { taskStatusOf, type TaskItem, type TaskOutcome } from './types.js'
 
 export interface MaterializedView {
@@ -33,7 +34,7 @@ export async function refreshViews (pool: pg.Pool, views: MaterializedView[], op
       const started = performance.now()
       try {
         await client.query('BEGIN')
-        await client.query(`${action} ${quoteIdent(v.name)}`)
+        await client.query(`${action} ${quoteName(v.name)}`)
         const durationMs = Math.round(performance.now() - started)
         // now() is the transaction's start: the moment the refreshed contents are as of.
         const at = (await client.query<{ at: Date }>(

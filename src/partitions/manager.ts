@@ -18,6 +18,8 @@ import type pg from 'pg'
 import { dayPeriod, dayStart, monthPeriod, monthStart, parseRangeBound, type Period } from './periods.js'
 import type { DailyTable, HashTable, MonthlyTable, PartitionedTable } from './tables.js'
 import { ADVISORY_LOCKS } from '../db/advisory-locks.js'
+import { quoteName as ident } from '../query/identifiers.js'
+import { lockNotGranted, retriedNextRun } from '../db/lock-timeout.js'
 
 /** Advisory-lock key shared by every instance (src/db/advisory-locks.ts). */
 export const PARTITION_MAINTENANCE_LOCK = ADVISORY_LOCKS.partitionMaintenance
@@ -69,8 +71,6 @@ function isoBounds (expr: string): string {
   return expr.replace(/'(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?)([+-]\d\d)(?::?(\d\d))?'/g, (_m, d: string, t: string, h: string, m?: string) => `'${d}T${t}${h}:${m ?? '00'}'`)
 }
 
-const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`
-const code = (err: unknown): string | undefined => (err as { code?: string } | null)?.code
 
 /**
  * Before a step takes ACCESS EXCLUSIVE on a parent (CREATE … PARTITION OF, DETACH of the default):
@@ -203,7 +203,7 @@ export class PartitionManager {
   }
 
   private failure (result: Omit<StepResult, 'status' | 'detail'>, err: unknown): StepResult {
-    if (code(err) === '55P03') return { ...result, status: 'skipped', detail: `lock not granted within lock_timeout (${this.lockTimeoutMs} ms); retried on the next run` }
+    if (lockNotGranted(err)) return { ...result, status: 'skipped', detail: retriedNextRun(this.lockTimeoutMs) }
     this.opts.logger?.warn({ table: result.table, step: result.step, err: (err as Error).message }, 'partition maintenance step failed')
     return { ...result, status: 'failed', detail: (err as Error).message }
   }

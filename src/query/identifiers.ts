@@ -11,6 +11,16 @@ import { closest } from '../util/closest.js'
 const SQL_NAME = /^[a-z_][a-z0-9_]*$/
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 
+/** Any catalog name (a partition, an index, a view) as a quoted identifier, quotes inside doubled. */
+export function quoteName (name: string): string {
+  return `"${name.replace(/"/g, '""')}"`
+}
+
+/** `"schema"."name"`, or `"name"` without a schema. */
+export function qualifiedName (schema: string | undefined, name: string): string {
+  return schema === undefined ? quoteName(name) : `${quoteName(schema)}.${quoteName(name)}`
+}
+
 /** Quotes a registry identifier; anything outside the registry's naming shape is a programming error. */
 export function quoteIdent (name: string, shape: RegExp = SQL_NAME): string {
   if (!shape.test(name)) throw gatewayError('GW_ERR_INTERNAL', `Invalid identifier in the model registry: ${JSON.stringify(name)}`)

@@ -9,11 +9,11 @@
 import { createHash } from 'node:crypto'
 import type { ExistingIndex, TableInfo } from './catalog.js'
 import type { ColumnFilter, IndexCandidate } from './types.js'
+import { quoteName as q } from '../../query/identifiers.js'
 
 const MAX_INCLUDE = 4
 const MAX_NAME = 63
 
-const q = (name: string): string => `"${name.replace(/"/g, '""')}"`
 
 /** Identity of a candidate (what makes two candidates the same index). */
 export function candidateKey (c: IndexCandidate): string {

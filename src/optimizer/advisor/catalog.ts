@@ -6,6 +6,7 @@
  */
 import type pg from 'pg'
 import { MONITORING_MARK } from '../../monitoring/slow-queries/pg-stat-statements.js'
+import { qualifiedName } from '../../query/identifiers.js'
 
 export interface ExistingIndex {
   name: string
@@ -61,10 +62,7 @@ interface IndexRow { name: string; method: string; valid: boolean; partial: bool
 interface StatsRow { column: string; null_frac: number; n_distinct: number; mcf: number[]; mcv: string[]; correlation: number | null; avg_width: number }
 
 /** Quoted `schema.table` for to_regclass (identifiers from the parser, never executed as SQL). */
-export function qualified (schema: string | undefined, table: string): string {
-  const q = (s: string) => `"${s.replace(/"/g, '""')}"`
-  return schema === undefined ? q(table) : `${q(schema)}.${q(table)}`
-}
+export const qualified = qualifiedName
 
 export async function readTable (db: pg.ClientBase | pg.Pool, schema: string | undefined, table: string): Promise<TableInfo | undefined> {
   const { rows } = await db.query<TableRow>(TABLE_SQL, [qualified(schema, table)])

@@ -6,6 +6,7 @@
  */
 import { parseSync } from 'libpg-query'
 import type { ColumnFilter, FilterOp, QueryShape, Relation, SortKey } from './types.js'
+import { quoteName as quote } from '../../query/identifiers.js'
 
 type Node = Record<string, any>
 
@@ -46,7 +47,6 @@ function paramOf (node: Node | undefined): number | undefined {
   return p === undefined ? undefined : Number(p.number)
 }
 
-const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`
 
 function conditions (node: Node | undefined, out: ColumnFilter[]): void {
   if (node === undefined) return

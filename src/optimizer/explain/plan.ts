@@ -1,5 +1,6 @@
 /** The JSON plan as a flat list of nodes with ids, parents and paths. */
 import type { PlanNodeRef } from './types.js'
+import { quoteName } from '../../query/identifiers.js'
 
 export type PlanNode = Record<string, unknown> & { Plans?: PlanNode[] }
 
@@ -86,7 +87,7 @@ export function columnsIn (condition: string | undefined, alias: string | undefi
 
 /** An identifier as PostgreSQL would print it: bare when it can be, quoted otherwise. */
 export function ident (name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`
+  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : quoteName(name)
 }
 
 /** `schema.table` → `schema.table` with each part quoted as needed; `public.` is dropped. */

@@ -9,6 +9,7 @@
  */
 import type pg from 'pg'
 import { refused, statementFacts, type QualifiedName, type StatementFacts } from './statement-facts.js'
+import { qualifiedName } from '../../query/identifiers.js'
 
 /** Volatile in pg_proc, but without effects beyond their own result. */
 export const VOLATILE_ALLOWED = new Set([
@@ -72,6 +73,5 @@ async function assertOperators (client: pg.ClientBase, operators: string[], wher
 
 /** `"schema"."name"` for to_regclass (a lookup argument, never SQL text). */
 function regclassText (r: QualifiedName): string {
-  const q = (s: string): string => `"${s.replace(/"/g, '""')}"`
-  return r.schema === undefined ? q(r.name) : `${q(r.schema)}.${q(r.name)}`
+  return qualifiedName(r.schema, r.name)
 }
