@@ -9,7 +9,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { appOptions, prettyLogs } from '../../src/app-options.js'
 import { loadConfig } from '../../src/config/load.js'
-import { testEnv } from '../helpers/env.js'
+import { testEnv, userEnv } from '../helpers/env.js'
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -27,9 +27,7 @@ test('pretty logs only on a terminal outside production and tests', () => {
 })
 
 test('on a terminal: one pretty line per request, no JSON', { timeout: 60_000 }, async () => {
-  const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DATABASE_|REDIS_|ADMIN_TOKEN|HOST|PORT|CACHE_|TEST_|NODE_ENV)/.test(k)) env[k] = v
-  Object.assign(env, { DATABASE_URL: testEnv().primaryUrl, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NO_COLOR: '1' })
+  const env = userEnv({ DATABASE_URL: testEnv().primaryUrl, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', NO_COLOR: '1' })
   const cmd = `${process.execPath} --import tsx src/server.ts`
   const child = spawn('script', ['-qfec', cmd, '/dev/null'], { cwd: repo, env, stdio: ['pipe', 'pipe', 'pipe'] })
   let out = ''

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { testEnv } from '../helpers/env.js'
+import { testEnv, userEnv } from '../helpers/env.js'
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const server = path.join(repo, 'src/server.ts')
@@ -21,11 +21,7 @@ const tsx = import.meta.resolve('tsx')
 
 interface Run { child: ChildProcess; out: () => string }
 
-function cleanEnv (env: Record<string, string>): Record<string, string> {
-  const base: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DATABASE_|REDIS_|ADMIN_TOKEN|HOST|PORT|CACHE_|TEST_)/.test(k)) base[k] = v
-  return { ...base, LOG_LEVEL: 'warn', ...env }
-}
+const cleanEnv = (env: Record<string, string>): Record<string, string> => userEnv({ LOG_LEVEL: 'warn', ...env })
 
 function start (cwd: string, env: Record<string, string>): Run {
   const child = spawn(process.execPath, ['--import', tsx, server], { cwd, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })

@@ -10,15 +10,9 @@ import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { testEnv } from '../helpers/env.js'
+import { testEnv, userEnv } from '../helpers/env.js'
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
-
-function cleanEnv (extra: Record<string, string>): Record<string, string> {
-  const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DATABASE_|REDIS_|ADMIN_TOKEN|HOST|PORT|CACHE_|TEST_|NODE_OPTIONS)/.test(k)) env[k] = v
-  return { ...env, ...extra }
-}
 
 test('npm run build, then a plain Node service imports the library and the compiled server serves', { timeout: 180_000 }, async (t) => {
   const build = spawnSync(process.execPath, [path.join(repo, 'scripts/build.mjs')], { cwd: repo, encoding: 'utf8' })
@@ -38,13 +32,13 @@ const [u] = await db.cached.users.findMany({ take: 1, orderBy: { id: 'asc' } })
 console.log(JSON.stringify({ n, id: u.id, stats: typeof db.getCacheStats }))
 await db.close()
 `)
-  const run = spawnSync(process.execPath, ['app.mjs'], { cwd: dir, encoding: 'utf8', env: cleanEnv({ DATABASE_URL: testEnv().primaryUrl }) })
+  const run = spawnSync(process.execPath, ['app.mjs'], { cwd: dir, encoding: 'utf8', env: userEnv({ DATABASE_URL: testEnv().primaryUrl }) })
   assert.equal(run.status, 0, run.stdout + run.stderr)
   const out = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { n: number; id: number; stats: string }
   assert.ok(out.n > 0 && out.id === 1 && out.stats === 'function', run.stdout)
 
   const server = spawn(process.execPath, [path.join(repo, 'dist/src/server.js')], {
-    cwd: dir, env: cleanEnv({ DATABASE_URL: testEnv().primaryUrl, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }), stdio: ['ignore', 'pipe', 'pipe']
+    cwd: dir, env: userEnv({ DATABASE_URL: testEnv().primaryUrl, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }), stdio: ['ignore', 'pipe', 'pipe']
   })
   t.after(() => { if (server.exitCode === null) server.kill('SIGKILL') })
   let log = ''

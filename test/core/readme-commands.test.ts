@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { userEnv } from '../helpers/env.js'
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const tsx = import.meta.resolve('tsx')
@@ -38,8 +39,7 @@ test('the README\'s commands run as written against the embedded default', { tim
   assert.ok(runnable.length >= 15, `found ${runnable.length} runnable commands of ${all.length}`)
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gateway-readme-'))
-  const env: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DATABASE_|REDIS_|ADMIN_TOKEN|HOST|PORT|CACHE_|TEST_|NODE_ENV)/.test(k)) env[k] = v
+  const env = userEnv()
   const server = spawn(process.execPath, ['--import', tsx, path.join(repo, 'src/server.ts')], { cwd: dir, env: { ...env, PORT: '0', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   server.stdout.on('data', (d) => { out += String(d) })

@@ -27,3 +27,14 @@ export function testEnv (): TestEnv {
   const replicaUrls = (process.env.TEST_REPLICA_URLS ?? '').split(',').map((u) => u.trim()).filter((u) => u !== '')
   return { primaryUrl, replicaUrls, redisUrl: testRedisUrl() }
 }
+
+/**
+ * This process's environment without anything that configures the gateway or the test harness
+ * (DATABASE_*, REDIS_*, CACHE_*, ADMIN_TOKEN, HOST, PORT, TEST_*, NODE_ENV, NODE_OPTIONS), plus
+ * `extra`: for a child process that must start as a new user's would.
+ */
+export function userEnv (extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !/^(DATABASE_|REDIS_|ADMIN_TOKEN|HOST|PORT|CACHE_|TEST_|NODE_ENV|NODE_OPTIONS)/.test(k)) env[k] = v
+  return { ...env, ...extra }
+}
