@@ -6,6 +6,7 @@
 import type pg from 'pg'
 import type { MaintenanceRun, PartitionManager, PartitionView, StepResult } from './manager.js'
 import type { PartitionedTable } from './tables.js'
+import { quoteName } from '../query/identifiers.js'
 
 export interface TableOverview {
   table: string
@@ -47,7 +48,7 @@ export async function partitionsOverview (s: OverviewSources): Promise<TableOver
     const def = t.kind === 'monthly' ? t.defaultPartition : undefined
     const defaultPartitionRows = def === undefined || !partitions.some((p) => p.isDefault)
       ? null
-      : Number((await s.pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${def}"`)).rows[0]?.n ?? 0)
+      : Number((await s.pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quoteName(def)}`)).rows[0]?.n ?? 0)
     out.push({
       table: t.name,
       kind: t.kind,
