@@ -7,10 +7,12 @@
  * background, commands fail fast instead of queueing (no offline queue, no per-request retries),
  * and the cache's circuit breaker stops sending them at all while Redis is away.
  *
- * Not through @fastify/redis (which takes existing clients and named instances): its registration
- * waits for the client's 'ready' (or 'end') before it lets start-up continue, so a Redis that is
- * down at start-up — retried forever here, never 'end' — would become a plugin timeout and a
- * failed start, the opposite of the behaviour above (test/faults/redis-outage.test.ts).
+ * Not through @fastify/redis (which takes existing clients and named instances): every release for
+ * Fastify 5 (7.0.0 to 9.0.0, read 2026-12-08) holds registration until the client is 'ready' (or
+ * 'end'), swallowing connection errors meanwhile; the `lazyConnect` escape of its Fastify 4 era
+ * is gone. A Redis that is down at start-up — retried forever here, never 'end' — would become an
+ * avvio plugin timeout and a failed start, the opposite of the behaviour above
+ * (test/faults/redis-outage.test.ts, "Redis down at start-up").
  */
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
