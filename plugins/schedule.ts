@@ -1,7 +1,8 @@
 /**
  * The maintenance schedule: one table of jobs (SPEC §6, the seed document's cadence), run by
  * @fastify/schedule + toad-scheduler `CronJob`s (started in onReady, stopped on close; a job never
- * overlaps itself) through the maintenance runner, so every scheduled run is a recorded job. A new periodic task is one more row.
+ * overlaps itself) through the maintenance runner, so every scheduled run is a recorded job. A
+ * new periodic task is one more row.
  * Each job's last result feeds `gateway_maintenance_last_success_timestamp_seconds` and the
  * `maintenance_failed` alert rule.
  */
